@@ -1,0 +1,56 @@
+# DO NOT EDIT: generated from protos/ by tools/gen_protos.sh
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class IpRequest(_message.Message):
+    __slots__ = ("subnet_id", "ip_address", "network_id", "ip_version")
+    SUBNET_ID_FIELD_NUMBER: _ClassVar[int]
+    IP_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    IP_VERSION_FIELD_NUMBER: _ClassVar[int]
+    subnet_id: str
+    ip_address: str
+    network_id: str
+    ip_version: int
+    def __init__(self, subnet_id: _Optional[str] = ..., ip_address: _Optional[str] = ..., network_id: _Optional[str] = ..., ip_version: _Optional[int] = ...) -> None: ...
+
+class IpAllocation(_message.Message):
+    __slots__ = ("subnet_id", "ip_address", "network_id", "ip_version")
+    SUBNET_ID_FIELD_NUMBER: _ClassVar[int]
+    IP_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    IP_VERSION_FIELD_NUMBER: _ClassVar[int]
+    subnet_id: str
+    ip_address: str
+    network_id: str
+    ip_version: int
+    def __init__(self, subnet_id: _Optional[str] = ..., ip_address: _Optional[str] = ..., network_id: _Optional[str] = ..., ip_version: _Optional[int] = ...) -> None: ...
+
+class AllocateIpsRequest(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[IpRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[IpRequest, _Mapping]]] = ...) -> None: ...
+
+class AllocateIpsResponse(_message.Message):
+    __slots__ = ("allocations",)
+    ALLOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    allocations: _containers.RepeatedCompositeFieldContainer[IpAllocation]
+    def __init__(self, allocations: _Optional[_Iterable[_Union[IpAllocation, _Mapping]]] = ...) -> None: ...
+
+class ReleaseIpsRequest(_message.Message):
+    __slots__ = ("allocations",)
+    ALLOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    allocations: _containers.RepeatedCompositeFieldContainer[IpAllocation]
+    def __init__(self, allocations: _Optional[_Iterable[_Union[IpAllocation, _Mapping]]] = ...) -> None: ...
+
+class ReleaseIpsResponse(_message.Message):
+    __slots__ = ("released",)
+    RELEASED_FIELD_NUMBER: _ClassVar[int]
+    released: int
+    def __init__(self, released: _Optional[int] = ...) -> None: ...

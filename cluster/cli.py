@@ -1,0 +1,73 @@
+"""The `alcor` command.
+
+  alcor up       start etcd and every service locally, wait until all are
+                 SERVING, print where each listens, stop on Ctrl-C
+  alcor status   each service's health
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from cluster.local import DEFAULT_PORTS, ROOT, SERVICES, LocalCluster, health
+
+
+def cmd_up(args) -> int:
+    cluster = LocalCluster(Path(args.dir), replicas={s: args.replicas - 1 for s in SERVICES}
+                           if args.replicas > 1 else {})
+    stop = {"now": False}
+
+    def on_signal(*_):
+        stop["now"] = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        cluster.start()
+        print("Alcor is up:")
+        for p in cluster.processes:
+            print(f"  {p.name:<10} {p.address:<22} log {p.log}")
+        if any(p.name == "gateway" for p in cluster.processes):
+            print(f"\nNeutron API: {cluster.gateway_url}  (openstack --os-auth-type none "
+                  f"--os-endpoint {cluster.gateway_url} network list)")
+        print("Ctrl-C stops everything.", flush=True)
+        while not stop["now"]:
+            for p in cluster.processes:
+                if p.popen.poll() is not None:
+                    print(f"{p.name} exited with {p.popen.returncode}; see {p.log}", file=sys.stderr)
+                    stop["now"] = True
+            time.sleep(0.5)
+    finally:
+        print("stopping...", flush=True)
+        cluster.stop()
+    return 0
+
+
+def cmd_status(args) -> int:
+    ok = True
+    for name in SERVICES:
+        addr = f"127.0.0.1:{DEFAULT_PORTS[name]}"
+        st = health(addr)
+        ok &= st == "SERVING"
+        print(f"{name:<10} {addr:<18} {st}")
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="alcor")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("up", help="start the local control plane")
+    up.add_argument("--dir", default=str(ROOT / ".alcor"), help="data and logs directory")
+    up.add_argument("--replicas", type=int, default=1, help="replicas of each service")
+    up.set_defaults(fn=cmd_up)
+    st = sub.add_parser("status", help="health of each local service")
+    st.set_defaults(fn=cmd_status)
+    args = parser.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

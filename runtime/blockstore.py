@@ -1,0 +1,70 @@
+"""Writing changed allocation bitmaps back to etcd, shared by svc_ip and
+svc_mac. Each group (a subnet's blocks, say) is one unit guarded by the
+revisions the blocks were read at. Groups that fit go in one transaction;
+more are committed one after another, and if one conflicts, the groups that
+landed are undone bit by bit (our bits only: someone may have built on top
+of them meanwhile) before the conflict propagates to the retry loop."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runtime import bitmap
+from runtime.store import MAX_TXN_OPS, Absent, At, Delete, Guard, Put, Store, StoreConflict, Unit
+
+UNDO_ATTEMPTS = 50
+
+
+@dataclass(frozen=True)
+class BlockChange:
+    key: bytes
+    before: bytes | None  # None: the key did not exist
+    before_rev: int
+    after: bytes  # an all-zero block is deleted
+
+
+def _unit(guards: list[Guard], changes: list[BlockChange]) -> Unit:
+    u = Unit(guards=list(guards))
+    for c in changes:
+        u.guards.append(At(c.key, c.before_rev) if c.before is not None else Absent(c.key))
+        u.writes.append(Delete(c.key) if bitmap.is_empty(c.after) else Put(c.key, c.after))
+    return u
+
+
+async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockChange]]]) -> None:
+    units = [_unit(g, c) for g, c in groups if c]
+    if not units:
+        return
+    if sum(len(u.guards) for u in units) <= MAX_TXN_OPS and sum(len(u.writes) for u in units) <= MAX_TXN_OPS:
+        await store.commit(Unit([g for u in units for g in u.guards], [w for u in units for w in u.writes]))
+        return
+    landed: list[list[BlockChange]] = []
+    for (_, changes), u in zip([g for g in groups if g[1]], units):
+        try:
+            await store.commit(u)
+        except StoreConflict:
+            for done in reversed(landed):
+                for c in done:
+                    await _undo(store, c)
+            raise
+        landed.append(changes)
+
+
+async def _undo(store: Store, c: BlockChange) -> None:
+    before = c.before or bytes(bitmap.BLOCK_BYTES)
+    for _ in range(UNDO_ATTEMPTS):
+        kv = await store.get(c.key)
+        cur = bytearray(kv.value if kv else bitmap.empty())
+        for i in range(bitmap.BLOCK_BYTES):
+            added = c.after[i] & ~before[i]
+            removed = before[i] & ~c.after[i]
+            cur[i] = (cur[i] & ~added | removed) & 0xFF
+        guard = At(c.key, kv.mod_revision) if kv else Absent(c.key)
+        write = Delete(c.key) if bitmap.is_empty(cur) else Put(c.key, bytes(cur))
+        if kv is None and bitmap.is_empty(cur):
+            return
+        try:
+            await store.commit(Unit([guard], [write]))
+            return
+        except StoreConflict:
+            continue
+    raise StoreConflict({c.key: None})

@@ -1,0 +1,130 @@
+"""The interceptors every server and client uses.
+
+Server side, one wrapper around each handler: activate the request context
+from metadata, open a SERVER span joined to the caller's trace, and turn
+domain errors into a gRPC status with ErrorInfo. Nothing else in a service
+builds a gRPC status.
+
+Client side: forward request id, project, roles and trace context; give calls
+without a deadline the default one.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import grpc
+from opentelemetry import trace
+
+from runtime import context, tracing
+from runtime.errors import AlcorError, Contention, to_status
+from runtime.store import StoreConflict
+
+log = logging.getLogger("alcor.rpc")
+
+
+async def _abort(ctx: grpc.aio.ServicerContext, err: AlcorError):
+    await ctx.abort_with_status(to_status(err))
+
+
+def _wrap_unary(behavior, method: str):
+    async def handler(request, ctx: grpc.aio.ServicerContext):
+        md = ctx.invocation_metadata() or ()
+        token = context.activate(context.from_metadata(dict(md)))
+        try:
+            with tracing.tracer().start_as_current_span(
+                method, context=tracing.extract(md), kind=trace.SpanKind.SERVER
+            ):
+                try:
+                    return await behavior(request, ctx)
+                except AlcorError as e:
+                    log.debug("%s: %s", method, e)
+                    await _abort(ctx, e)
+                except StoreConflict:
+                    await _abort(ctx, Contention("concurrent update, try again"))
+                except (grpc.aio.AbortError, asyncio.CancelledError):
+                    raise
+                except Exception:
+                    # A bug, not a user error: log it whole, answer INTERNAL
+                    # without leaking internals.
+                    log.exception("%s failed", method)
+                    await _abort(ctx, AlcorError("internal error"))
+        finally:
+            context.reset(token)
+
+    return handler
+
+
+def _wrap_stream(behavior, method: str):
+    async def handler(request_or_iterator, ctx: grpc.aio.ServicerContext):
+        md = ctx.invocation_metadata() or ()
+        token = context.activate(context.from_metadata(dict(md)))
+        try:
+            try:
+                async for item in behavior(request_or_iterator, ctx):
+                    yield item
+            except AlcorError as e:
+                await _abort(ctx, e)
+        finally:
+            context.reset(token)
+
+    return handler
+
+
+class ServerInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(self, continuation, details):
+        h = await continuation(details)
+        if h is None or details.method.startswith(("/grpc.health", "/grpc.reflection")):
+            return h
+        m = details.method
+        if h.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _wrap_unary(h.unary_unary, m), h.request_deserializer, h.response_serializer
+            )
+        if h.stream_stream:
+            return grpc.stream_stream_rpc_method_handler(
+                _wrap_stream(h.stream_stream, m), h.request_deserializer, h.response_serializer
+            )
+        if h.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(h.unary_stream, m), h.request_deserializer, h.response_serializer
+            )
+        return h
+
+
+def _outgoing(details: grpc.aio.ClientCallDetails, default_timeout: float):
+    md = list(details.metadata or ())
+    have = {k for k, _ in md}
+    for k, v in context.current().metadata() + tracing.inject():
+        if k not in have:
+            md.append((k, v))
+    return grpc.aio.ClientCallDetails(
+        method=details.method,
+        timeout=details.timeout if details.timeout is not None else default_timeout,
+        metadata=md,
+        credentials=details.credentials,
+        wait_for_ready=details.wait_for_ready,
+    )
+
+
+class UnaryClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
+    def __init__(self, default_timeout: float):
+        self.default_timeout = default_timeout
+
+    async def intercept_unary_unary(self, continuation, details, request):
+        name = details.method.decode() if isinstance(details.method, bytes) else details.method
+        with tracing.tracer().start_as_current_span(name, kind=trace.SpanKind.CLIENT):
+            return await continuation(_outgoing(details, self.default_timeout), request)
+
+
+class StreamClientInterceptor(grpc.aio.StreamStreamClientInterceptor):
+    """Streams are long-lived: forward context, set no default deadline."""
+
+    async def intercept_stream_stream(self, continuation, details, request_iterator):
+        md = list(details.metadata or ()) + context.current().metadata() + tracing.inject()
+        return await continuation(
+            grpc.aio.ClientCallDetails(
+                details.method, details.timeout, md, details.credentials, details.wait_for_ready
+            ),
+            request_iterator,
+        )

@@ -1,0 +1,213 @@
+"""Storage of protobuf resources in etcd: one key per resource, secondary
+index keys written in the same transaction, revision_number taken from the
+key's mod_revision, and Neutron listing served from the cheapest source (an
+id list, an index, or a key-ordered scan from the marker)."""
+from __future__ import annotations
+
+import datetime
+from typing import AsyncIterator, Callable, Generic, Iterable, Sequence, TypeVar
+
+from google.protobuf.message import Message
+
+from runtime import keys
+from runtime.errors import NotFound, PreconditionFailed
+from runtime.listing import ListQuery, Page, matches, order, paginate
+from runtime.store import KV, Absent, At, Delete, Put, Store, Unit
+
+M = TypeVar("M", bound=Message)
+SCAN_PAGE = 1000
+
+
+def now() -> str:
+    """Neutron's timestamp form: UTC, seconds, 'Z'."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ResourceStore(Generic[M]):
+    def __init__(
+        self,
+        store: Store,
+        family: str,
+        cls: type[M],
+        label: str,
+        indexes: Sequence[str] = (),
+    ):
+        self.store = store
+        self.family = family
+        self.cls = cls
+        self.label = label  # "Port": gives PortNotFound and its message
+        self.indexes = tuple(indexes)
+        self._prefix = keys.resources(family)
+
+    # --- encoding ------------------------------------------------------------
+
+    def key(self, resource_id: str) -> bytes:
+        return keys.resource(self.family, resource_id)
+
+    def decode(self, kv: KV) -> M:
+        m = self.cls.FromString(kv.value)
+        m.revision_number = kv.mod_revision
+        return m
+
+    def not_found(self, resource_id: str) -> NotFound:
+        return NotFound(
+            f"{self.label} {resource_id} could not be found.", reason=f"{self.label}NotFound"
+        )
+
+    def index_keys(self, m: M) -> set[bytes]:
+        out = set()
+        for attr in self.indexes:
+            value = getattr(m, attr)
+            values = value if isinstance(value, (list, tuple)) or hasattr(value, "extend") else [value]
+            for v in values:
+                if v:
+                    out.add(keys.index(self.family, attr, v, m.id))
+        return out
+
+    # --- reads ---------------------------------------------------------------
+
+    async def get(self, resource_id: str, visible: Callable[[M], bool] = lambda m: True) -> M:
+        kv = await self.store.get(self.key(resource_id)) if resource_id else None
+        if kv is None:
+            raise self.not_found(resource_id)
+        m = self.decode(kv)
+        if not visible(m):
+            # Another project's resource answers exactly like a missing one.
+            raise self.not_found(resource_id)
+        return m
+
+    async def get_many(self, ids: Iterable[str]) -> dict[str, M]:
+        ids = list(dict.fromkeys(i for i in ids if i))
+        kvs = await self.store.get_many([self.key(i) for i in ids])
+        out = {}
+        for kv in kvs.values():
+            m = self.decode(kv)
+            out[m.id] = m
+        return out
+
+    async def index_ids(self, attr: str, values: Iterable[str]) -> list[str]:
+        ids: set[str] = set()
+        for v in values:
+            kvs, _ = await self.store.scan(keys.index(self.family, attr, v), keys_only=True)
+            ids.update(kv.key.rsplit(b"/", 1)[1].decode() for kv in kvs)
+        return sorted(ids)
+
+    async def _by_ids(self, ids: list[str]) -> AsyncIterator[M]:
+        for i in range(0, len(ids), SCAN_PAGE):
+            got = await self.get_many(ids[i : i + SCAN_PAGE])
+            for rid in ids[i : i + SCAN_PAGE]:
+                if rid in got:
+                    yield got[rid]
+
+    async def _scan_from(self, after: str) -> AsyncIterator[M]:
+        start = self.key(after) + b"\0" if after else self._prefix
+        end = keys.prefix_end(self._prefix)
+        rev = 0
+        while True:
+            kvs, more, at = await self.store.range(start, end, limit=SCAN_PAGE, revision=rev)
+            rev = rev or at
+            for kv in kvs:
+                yield self.decode(kv)
+            if not more or not kvs:
+                return
+            start = kvs[-1].key + b"\0"
+
+    async def list(
+        self,
+        q: ListQuery,
+        visible: Callable[[M], bool] = lambda m: True,
+        scope: tuple[str, str] | None = None,
+    ) -> Page:
+        """One page of what the caller may see. `scope` names an index that
+        bounds what the caller may see (a non-admin's project), used when no
+        filter offers a narrower one."""
+        filters = q.filters
+        simple = not q.sort and not q.page_reverse
+        if "id" in filters:
+            source = self._by_ids(sorted(filters["id"]))
+        else:
+            attr = next((a for a in self.indexes if a in filters), None)
+            if attr is not None:
+                ids = await self.index_ids(attr, filters[attr])
+            elif scope is not None and scope[0] in self.indexes:
+                ids = await self.index_ids(scope[0], [scope[1]])
+            else:
+                ids = None
+            if ids is None:
+                source = self._scan_from(q.marker if simple else "")
+            else:
+                if simple and q.marker:
+                    ids = [i for i in ids if i > q.marker]
+                source = self._by_ids(ids)
+        if simple:
+            # Key order is id order: stop as soon as one item past the page shows.
+            items: list[M] = []
+            async for m in source:
+                if (not simple or not q.marker or m.id > q.marker) and visible(m) and matches(m, filters):
+                    items.append(m)
+                    if q.limit and len(items) > q.limit:
+                        break
+            more = bool(q.limit) and len(items) > q.limit
+            items = items[: q.limit] if q.limit else items
+            return Page(items, items[-1].id if more and items else "", "")
+        everything = [m async for m in source if visible(m) and matches(m, filters)]
+        return paginate(order(everything, q.sort), q)
+
+    # --- writes (as units for the caller to commit, alone or in a batch) ----
+
+    def create_unit(self, m: M) -> Unit:
+        return Unit(
+            guards=[Absent(self.key(m.id))],
+            writes=[Put(self.key(m.id), m.SerializeToString())]
+            + [Put(k, b"") for k in sorted(self.index_keys(m))],
+        )
+
+    def update_unit(self, new: M, old: M) -> Unit:
+        before, after = self.index_keys(old), self.index_keys(new)
+        return Unit(
+            guards=[At(self.key(old.id), old.revision_number)],
+            writes=[Put(self.key(new.id), new.SerializeToString())]
+            + [Delete(k) for k in sorted(before - after)]
+            + [Put(k, b"") for k in sorted(after - before)],
+        )
+
+    def delete_unit(self, m: M) -> Unit:
+        return Unit(
+            guards=[At(self.key(m.id), m.revision_number)],
+            writes=[Delete(self.key(m.id))] + [Delete(k) for k in sorted(self.index_keys(m))],
+        )
+
+
+def check_revision(m: Message, if_revision: int, label: str) -> None:
+    """If-Match: the caller's revision must still be the stored one."""
+    if if_revision and m.revision_number != if_revision:
+        raise PreconditionFailed(
+            f"Constrained to revision {if_revision} but {label} {m.id} is at "
+            f"revision {m.revision_number}."
+        )
+
+
+def apply_mask(target: Message, source: Message, paths: Iterable[str], allowed: set[str]) -> None:
+    """Copies the masked top-level attributes of `source` onto `target`.
+    An attribute outside `allowed` cannot be updated."""
+    from runtime.errors import InvalidInput
+
+    for path in paths:
+        name = path.split(".")[0]
+        fd = source.DESCRIPTOR.fields_by_name.get(name)
+        if fd is None:
+            by_json = {f.json_name: f.name for f in source.DESCRIPTOR.fields}
+            name = by_json.get(name, name)
+            fd = source.DESCRIPTOR.fields_by_name.get(name)
+        if fd is None or name not in allowed:
+            raise InvalidInput(f"Cannot update read-only attribute {path}")
+        if fd.is_repeated:
+            target.ClearField(name)
+            getattr(target, name).extend(getattr(source, name))
+        elif fd.message_type is not None:
+            if source.HasField(name):
+                getattr(target, name).CopyFrom(getattr(source, name))
+            else:
+                target.ClearField(name)
+        else:
+            setattr(target, name, getattr(source, name))

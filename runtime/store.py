@@ -1,0 +1,366 @@
+"""The etcd store layer: the only code that speaks to etcd.
+
+Every write is a compare transaction. A write unit names its guards (a key is
+absent, a key is still at the mod_revision we read, a key range is empty) and
+its puts/deletes; a failed compare is answered in the same round trip by the
+failure branch, which reads every guarded key, so callers can tell "not found"
+from "changed under us" without a second read.
+
+Batches are packed into transactions of at most MAX_TXN_OPS operations (etcd's
+default --max-txn-ops), and independent transactions go out concurrently so
+etcd's raft can batch them.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import aetcd
+from aetcd import rpc
+
+from runtime.errors import Unavailable
+from runtime.keys import prefix_end
+
+MAX_TXN_OPS = 128
+# How many transactions of one batch are in flight at once.
+TXN_CONCURRENCY = 8
+
+
+@dataclass(frozen=True, slots=True)
+class KV:
+    key: bytes
+    value: bytes
+    mod_revision: int
+    version: int
+
+
+# --- guards: what must hold for a transaction to apply ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Absent:
+    """The key does not exist (create)."""
+
+    key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class At:
+    """The key is still at `mod_revision` (update/delete). 0 means absent."""
+
+    key: bytes
+    mod_revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class Present:
+    """The key exists, whatever its revision."""
+
+    key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EmptyRange:
+    """No key starts with `prefix`."""
+
+    prefix: bytes
+
+
+Guard = Absent | At | Present | EmptyRange
+
+
+# --- writes -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    key: bytes
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRange:
+    prefix: bytes
+
+
+Write = Put | Delete | DeleteRange
+
+
+@dataclass(slots=True)
+class Unit:
+    """Guards and writes that must apply together (one resource, say)."""
+
+    guards: list[Guard] = field(default_factory=list)
+    writes: list[Write] = field(default_factory=list)
+
+
+class StoreConflict(Exception):
+    """A guard did not hold. `current` maps each guarded key to what is there
+    now (None when absent); for EmptyRange guards, the first key found."""
+
+    def __init__(self, current: dict[bytes, KV | None]):
+        super().__init__(f"compare failed on {len(current)} key(s)")
+        self.current = current
+
+
+def _kv(m) -> KV:
+    return KV(m.key, m.value, m.mod_revision, m.version)
+
+
+def _compare(g: Guard) -> rpc.Compare:
+    c = rpc.Compare(key=g.key if not isinstance(g, EmptyRange) else g.prefix)
+    if isinstance(g, Absent):
+        c.target, c.result, c.version = rpc.Compare.VERSION, rpc.Compare.EQUAL, 0
+    elif isinstance(g, At):
+        c.target, c.result, c.mod_revision = rpc.Compare.MOD, rpc.Compare.EQUAL, g.mod_revision
+    elif isinstance(g, Present):
+        c.target, c.result, c.version = rpc.Compare.VERSION, rpc.Compare.GREATER, 0
+    else:
+        # A range compare holds for every key in the range; with no key in it,
+        # etcd compares against an empty key, whose version is 0.
+        c.range_end = prefix_end(g.prefix)
+        c.target, c.result, c.version = rpc.Compare.VERSION, rpc.Compare.EQUAL, 0
+    return c
+
+
+def _write_op(w: Write) -> rpc.RequestOp:
+    if isinstance(w, Put):
+        return rpc.RequestOp(request_put=rpc.PutRequest(key=w.key, value=w.value))
+    if isinstance(w, Delete):
+        return rpc.RequestOp(request_delete_range=rpc.DeleteRangeRequest(key=w.key))
+    return rpc.RequestOp(
+        request_delete_range=rpc.DeleteRangeRequest(key=w.prefix, range_end=prefix_end(w.prefix))
+    )
+
+
+def _read_back(g: Guard) -> rpc.RequestOp:
+    if isinstance(g, EmptyRange):
+        return rpc.RequestOp(
+            request_range=rpc.RangeRequest(key=g.prefix, range_end=prefix_end(g.prefix), limit=1)
+        )
+    return rpc.RequestOp(request_range=rpc.RangeRequest(key=g.key))
+
+
+class Store:
+    """An etcd client bound to one cluster. Cheap to share within a process."""
+
+    def __init__(self, endpoint: str, timeout: float = 10.0):
+        host, _, port = endpoint.rpartition(":")
+        self.endpoint = endpoint
+        self._timeout = timeout
+        self._client = aetcd.Client(
+            host=host or "127.0.0.1",
+            port=int(port),
+            timeout=timeout,
+            options={
+                "grpc.max_receive_message_length": 256 * 1024 * 1024,
+                "grpc.max_send_message_length": 64 * 1024 * 1024,
+            },
+        )
+
+    async def connect(self) -> None:
+        await self._client.connect()
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    @property
+    def client(self) -> aetcd.Client:
+        """The underlying aetcd client (watches use it directly)."""
+        return self._client
+
+    async def _call(self, method: str, request):
+        await self._client.connect()
+        stub = self._client.kvstub
+        try:
+            return await getattr(stub, method)(
+                request, timeout=self._timeout, metadata=self._client.metadata
+            )
+        except rpc.AioRpcError as e:
+            raise Unavailable(f"etcd {method} failed: {e.code().name}: {e.details()}") from e
+
+    async def ready(self) -> bool:
+        """True when etcd answers a read."""
+        try:
+            await self._call("Range", rpc.RangeRequest(key=b"/alcor/", limit=1, keys_only=True))
+            return True
+        except Unavailable:
+            return False
+
+    # --- reads ---------------------------------------------------------------
+
+    async def get(self, key: bytes) -> KV | None:
+        resp = await self._call("Range", rpc.RangeRequest(key=key))
+        return _kv(resp.kvs[0]) if resp.kvs else None
+
+    async def get_many(self, keys: Sequence[bytes]) -> dict[bytes, KV]:
+        """Reads many keys: one transaction of range reads per MAX_TXN_OPS keys,
+        so all of a chunk comes from one revision."""
+        out: dict[bytes, KV] = {}
+        chunks = [keys[i : i + MAX_TXN_OPS] for i in range(0, len(keys), MAX_TXN_OPS)]
+
+        async def one(chunk: Sequence[bytes]) -> None:
+            req = rpc.TxnRequest(
+                success=[rpc.RequestOp(request_range=rpc.RangeRequest(key=k)) for k in chunk]
+            )
+            resp = await self._call("Txn", req)
+            for r in resp.responses:
+                for m in r.response_range.kvs:
+                    out[m.key] = _kv(m)
+
+        await _bounded_gather([one(c) for c in chunks])
+        return out
+
+    async def range(
+        self,
+        start: bytes,
+        end: bytes,
+        *,
+        limit: int = 0,
+        keys_only: bool = False,
+        revision: int = 0,
+        descending: bool = False,
+    ) -> tuple[list[KV], bool, int]:
+        """Keys in [start, end): (kvs, more, revision read at)."""
+        req = rpc.RangeRequest(
+            key=start, range_end=end, limit=limit, keys_only=keys_only, revision=revision
+        )
+        if descending:
+            req.sort_order = rpc.RangeRequest.DESCEND
+            req.sort_target = rpc.RangeRequest.KEY
+        resp = await self._call("Range", req)
+        return [_kv(m) for m in resp.kvs], resp.more, resp.header.revision
+
+    async def prefix(self, prefix: bytes, *, keys_only: bool = False, limit: int = 0):
+        return await self.range(prefix, prefix_end(prefix), keys_only=keys_only, limit=limit)
+
+    async def scan(self, prefix: bytes, *, page: int = 2000, keys_only: bool = False):
+        """Every key under `prefix`, read in pages (all from one revision)."""
+        start, end, rev = prefix, prefix_end(prefix), 0
+        out: list[KV] = []
+        while True:
+            kvs, more, at = await self.range(start, end, limit=page, keys_only=keys_only, revision=rev)
+            rev = rev or at
+            out.extend(kvs)
+            if not more or not kvs:
+                return out, rev
+            start = kvs[-1].key + b"\0"
+
+    async def revision(self) -> int:
+        resp = await self._call("Range", rpc.RangeRequest(key=b"/alcor/", limit=1, keys_only=True))
+        return resp.header.revision
+
+    # --- writes --------------------------------------------------------------
+
+    async def commit(self, unit: Unit) -> int:
+        """Applies one unit atomically; returns the revision it was written at.
+        Raises StoreConflict when a guard does not hold."""
+        if not unit.guards:
+            raise ValueError("every write is a compare transaction: a unit needs a guard")
+        req = rpc.TxnRequest(
+            compare=[_compare(g) for g in unit.guards],
+            success=[_write_op(w) for w in unit.writes],
+            failure=[_read_back(g) for g in unit.guards],
+        )
+        resp = await self._call("Txn", req)
+        if resp.succeeded:
+            return resp.header.revision
+        current: dict[bytes, KV | None] = {}
+        for g, r in zip(unit.guards, resp.responses):
+            kvs = r.response_range.kvs
+            if isinstance(g, EmptyRange):
+                if kvs:
+                    current[g.prefix] = _kv(kvs[0])
+                continue
+            kv = _kv(kvs[0]) if kvs else None
+            ok = (
+                (isinstance(g, Absent) and kv is None)
+                or (isinstance(g, At) and (kv.mod_revision if kv else 0) == g.mod_revision)
+                or (isinstance(g, Present) and kv is not None)
+            )
+            if not ok:
+                current[g.key] = kv
+        return _raise(current)
+
+    async def commit_many(self, units: Iterable[Unit]) -> list[tuple[Unit, int]]:
+        """Packs units into transactions of at most MAX_TXN_OPS operations and
+        applies them concurrently. Each transaction is atomic on its own; when
+        one fails, PartialCommit says which landed (with their revisions)."""
+        batches: list[Unit] = []
+        cur = Unit()
+        for u in units:
+            if cur.guards and (
+                len(cur.guards) + len(u.guards) > MAX_TXN_OPS
+                or len(cur.writes) + len(u.writes) > MAX_TXN_OPS
+            ):
+                batches.append(cur)
+                cur = Unit()
+            cur.guards.extend(u.guards)
+            cur.writes.extend(u.writes)
+        if cur.guards:
+            batches.append(cur)
+        results = await _bounded_gather([self.commit(b) for b in batches], return_exceptions=True)
+        applied = [(b, r) for b, r in zip(batches, results) if not isinstance(r, BaseException)]
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise PartialCommit(applied=applied, error=failures[0])
+        return applied
+
+    async def create_all(self, units: list[Unit]) -> list[int]:
+        """Creates resources all or none. Within one transaction that is etcd's
+        own atomicity; across several, the transactions that landed are
+        undone (each delete guarded by the revision it was written at) before
+        the error is raised. Returns each unit's revision."""
+        try:
+            applied = await self.commit_many(units)
+        except PartialCommit as p:
+            undo = [
+                Unit(
+                    guards=[At(w.key, rev) for w in batch.writes if isinstance(w, Put)],
+                    writes=[Delete(w.key) for w in batch.writes if isinstance(w, Put)],
+                )
+                for batch, rev in p.applied
+            ]
+            await _bounded_gather([self.commit(u) for u in undo if u.guards], return_exceptions=True)
+            raise p.error from None
+        # Map each unit to the revision of the batch that carried it.
+        revs: list[int] = []
+        it = iter(applied)
+        batch, rev = next(it, (None, 0))
+        used = 0
+        for u in units:
+            while batch is not None and used + len(u.guards) > len(batch.guards):
+                batch, rev = next(it, (None, 0))
+                used = 0
+            used += len(u.guards)
+            revs.append(rev)
+        return revs
+
+
+class PartialCommit(Exception):
+    """Some transactions of a batch failed; `applied` are those that landed."""
+
+    def __init__(self, applied: list[Unit], error: BaseException):
+        super().__init__(str(error))
+        self.applied = applied
+        self.error = error
+
+
+def _raise(current: dict[bytes, KV | None]) -> int:
+    raise StoreConflict(current)
+
+
+async def _bounded_gather(coros, return_exceptions: bool = False):
+    sem = asyncio.Semaphore(TXN_CONCURRENCY)
+
+    async def run(c):
+        async with sem:
+            return await c
+
+    return await asyncio.gather(*(run(c) for c in coros), return_exceptions=return_exceptions)

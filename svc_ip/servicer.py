@@ -1,0 +1,26 @@
+"""IpamService: concurrent calls are group-committed, so a burst of single
+allocations on one subnet costs one read and one transaction per burst."""
+from __future__ import annotations
+
+from alcor.v1 import ipam_pb2, ipam_pb2_grpc
+from runtime.batcher import GroupCommit
+from svc_ip.store import IpamStore
+
+
+class IpamServicer(ipam_pb2_grpc.IpamServiceServicer):
+    def __init__(self, ipam: IpamStore):
+        self.ipam = ipam
+        self._allocate = GroupCommit(ipam.allocate)
+        self._release = GroupCommit(ipam.release)
+
+    async def AllocateIps(self, request, context):
+        if not request.requests:
+            return ipam_pb2.AllocateIpsResponse()
+        allocations = await self._allocate.submit(list(request.requests))
+        return ipam_pb2.AllocateIpsResponse(allocations=allocations)
+
+    async def ReleaseIps(self, request, context):
+        if not request.allocations:
+            return ipam_pb2.ReleaseIpsResponse()
+        n = await self._release.submit(list(request.allocations))
+        return ipam_pb2.ReleaseIpsResponse(released=n)

@@ -1,0 +1,1 @@
+"""svc_mac: MAC addresses under the region's OUI, unique region-wide."""

@@ -1,0 +1,130 @@
+"""svc_mac's persistence: bitmap blocks of the OUI space (a bulk of 10,000
+MACs touches ~40 keys), and a key per requested MAC outside the OUI.
+
+Free MACs come from a window of blocks starting at a random block, so two
+replicas rarely contend for the same key."""
+from __future__ import annotations
+
+import random
+
+from alcor.v1 import mac_pb2
+from runtime import bitmap, keys
+from runtime.blockstore import BlockChange, write_blocks
+from runtime.errors import AlcorError, InvalidInput
+from runtime.retry import on_conflict
+from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict, Unit
+from svc_mac import macs
+
+Call = list[mac_pb2.MacRequest]
+
+
+class MacStore:
+    def __init__(self, store: Store, oui: str, rng: random.Random | None = None):
+        self.store = store
+        self.oui = macs.parse_oui(oui)
+        self.rng = rng or random.Random()
+
+    async def _read(self, idxs: set[int], window: range) -> dict[int, tuple[bytes, int]]:
+        out: dict[int, tuple[bytes, int]] = {}
+        lo, hi = window.start, window.stop
+        spans = [(lo, min(hi, macs.BLOCKS))] + ([(0, hi - macs.BLOCKS)] if hi > macs.BLOCKS else [])
+        for a, b in spans:
+            kvs, _, _ = await self.store.range(keys.mac_block(a), keys.mac_block(b))
+            for kv in kvs:
+                out[int(kv.key.rsplit(b"/", 1)[1], 16)] = (kv.value, kv.mod_revision)
+        missing = [i for i in idxs if i not in out]
+        got = await self.store.get_many([keys.mac_block(i) for i in missing])
+        for kv in got.values():
+            out[int(kv.key.rsplit(b"/", 1)[1], 16)] = (kv.value, kv.mod_revision)
+        return out
+
+    @on_conflict
+    async def allocate(self, calls: list[Call]) -> list[list[str] | AlcorError]:
+        wanted_offsets, foreign = set(), []
+        for c in calls:
+            for r in c:
+                if r.mac_address:
+                    try:
+                        mac = macs.normalize(r.mac_address)
+                    except InvalidInput:
+                        continue  # reported to that caller below
+                    off = macs.offset_in(self.oui, mac)
+                    if off is None:
+                        foreign.append(mac)
+                    else:
+                        wanted_offsets.add(off >> 8)
+        n_any = sum(1 for c in calls for r in c if not r.mac_address)
+        start = self.rng.randrange(macs.BLOCKS)
+        window = range(start, start + n_any // bitmap.BLOCK_BITS + 2)
+        stored = await self._read(wanted_offsets, window)
+        existing_foreign = await self.store.get_many([keys.foreign_mac(m) for m in foreign])
+        alloc = macs.MacAllocator(self.oui, {i: bytearray(v) for i, (v, _) in stored.items()}, start)
+        alloc.foreign = [kv.key.rsplit(b"/", 1)[1].decode() for kv in existing_foreign.values()]
+        taken_foreign = list(alloc.foreign)
+
+        outcomes: list[list[str] | AlcorError] = []
+        for c in calls:
+            alloc.begin()
+            try:
+                got = []
+                for r in c:
+                    mac = alloc.take(r.mac_address) if r.mac_address else alloc.next_free(window)
+                    if mac is None:
+                        # The random window filled up: retry elsewhere.
+                        raise StoreConflict({})
+                    got.append(mac)
+                alloc.commit()
+                outcomes.append(got)
+            except AlcorError as e:
+                alloc.rollback()
+                outcomes.append(e)
+
+        new_foreign = [m for m in alloc.foreign if m not in taken_foreign]
+        if new_foreign:
+            await self.store.commit(Unit([Absent(keys.foreign_mac(m)) for m in new_foreign],
+                                         [Put(keys.foreign_mac(m), b"") for m in new_foreign]))
+        try:
+            await write_blocks(self.store, [([], self._changes(alloc, stored))])
+        except StoreConflict:
+            if new_foreign:
+                await self.store.commit(Unit([Present(keys.foreign_mac(m)) for m in new_foreign],
+                                             [Delete(keys.foreign_mac(m)) for m in new_foreign]))
+            raise
+        return outcomes
+
+    def _changes(self, alloc: macs.MacAllocator, stored) -> list[BlockChange]:
+        out = []
+        for idx in sorted(alloc.changed):
+            old = stored.get(idx)
+            out.append(BlockChange(keys.mac_block(idx), old[0] if old else None,
+                                   old[1] if old else 0, bytes(alloc.blocks.get(idx) or bitmap.empty())))
+        return out
+
+    @on_conflict
+    async def release(self, calls: list[list[str]]) -> list[int]:
+        idxs, foreign = set(), []
+        for c in calls:
+            for m in c:
+                try:
+                    mac = macs.normalize(m)
+                except InvalidInput:
+                    continue
+                off = macs.offset_in(self.oui, mac)
+                if off is None:
+                    foreign.append(mac)
+                else:
+                    idxs.add(off >> 8)
+        stored = await self._read(idxs, range(0, 0))
+        alloc = macs.MacAllocator(self.oui, {i: bytearray(v) for i, (v, _) in stored.items()}, 0)
+        counts = []
+        for c in calls:
+            alloc.begin()
+            counts.append(sum(alloc.release(m) for m in c))
+            alloc.commit()
+        await write_blocks(self.store, [([], self._changes(alloc, stored))])
+        present = await self.store.get_many([keys.foreign_mac(m) for m in set(foreign)])
+        if present:
+            await self.store.commit(Unit([At(k, kv.mod_revision) for k, kv in present.items()],
+                                         [Delete(k) for k in present]))
+        return counts
+

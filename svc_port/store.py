@@ -1,0 +1,78 @@
+"""svc_port's persistence: port records with their secondary indexes
+(network_id, device_id, binding:host_id, project_id), guarded so a port
+cannot land on a network or host that was deleted meanwhile, and a
+pending-release record written with each delete."""
+from __future__ import annotations
+
+from alcor.v1 import port_pb2
+from runtime import keys
+from runtime.resources import ResourceStore
+from runtime.errors import NotFound
+from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict, Unit
+from svc_dpm.nodes import host_not_registered
+
+INDEXES = ("network_id", "device_id", "binding_host_id", "project_id")
+
+
+class PortStore:
+    def __init__(self, store: Store):
+        self.store = store
+        self.ports = ResourceStore(store, "ports", port_pb2.Port, "Port", indexes=INDEXES)
+
+    def _placement_guards(self, p: port_pb2.Port) -> list:
+        # Network and node deletes compare "no port indexed under me"; these
+        # guards close the other half of that race.
+        guards = [Present(keys.resource("networks", p.network_id))]
+        if p.binding_host_id:
+            guards.append(Present(keys.unique("nodes", "name", p.binding_host_id)))
+        return guards
+
+    async def create_all(self, ports: list[port_pb2.Port]) -> None:
+        units = []
+        for p in ports:
+            u = self.ports.create_unit(p)
+            u.guards += self._placement_guards(p)
+            units.append(u)
+        try:
+            revs = await self.store.create_all(units)
+        except StoreConflict as e:
+            # A fresh uuid cannot clash: what failed is a placement guard.
+            for p in ports:
+                if keys.resource("networks", p.network_id) in e.current:
+                    raise NotFound(f"Network {p.network_id} could not be found.",
+                                   reason="NetworkNotFound") from None
+                if p.binding_host_id and keys.unique("nodes", "name", p.binding_host_id) in e.current:
+                    raise host_not_registered(p.binding_host_id) from None
+            raise
+        for p, r in zip(ports, revs):
+            p.revision_number = r
+
+    async def update(self, new: port_pb2.Port, old: port_pb2.Port) -> None:
+        u = self.ports.update_unit(new, old)
+        if new.binding_host_id and new.binding_host_id != old.binding_host_id:
+            u.guards.append(Present(keys.unique("nodes", "name", new.binding_host_id)))
+        new.revision_number = await self.store.commit(u)
+
+    async def delete(self, p: port_pb2.Port) -> None:
+        """Deletes the port and, in the same transaction, records that its
+        addresses are to be released."""
+        u = self.ports.delete_unit(p)
+        u.guards.append(Absent(keys.pending_release(p.id)))
+        u.writes.append(Put(keys.pending_release(p.id), p.SerializeToString()))
+        await self.store.commit(u)
+
+    async def pending_releases(self) -> list[tuple[port_pb2.Port, int]]:
+        kvs, _ = await self.store.scan(keys.PENDING_RELEASES)
+        return [(port_pb2.Port.FromString(kv.value), kv.mod_revision) for kv in kvs]
+
+    async def release_done(self, port_id: str, revision: int | None = None) -> None:
+        key = keys.pending_release(port_id)
+        if revision is None:
+            kv = await self.store.get(key)
+            if kv is None:
+                return
+            revision = kv.mod_revision
+        try:
+            await self.store.commit(Unit([At(key, revision)], [Delete(key)]))
+        except Exception:
+            pass  # another replica finished it first

@@ -1,0 +1,1 @@
+"""svc_vpc: VPCs (Neutron networks) with their VNIs, and their subnets."""
