@@ -21,11 +21,15 @@ $(STAMPS)/venv: requirements.txt requirements-dev.txt pyproject.toml
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/npm: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	@# npm ci rejects this lock (the registry here lacks the other platforms' optional
+	@# buf binaries), so install from the exact pins in package.json + lock.
+	npm install --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
+# Extra flags for `alcor up`, e.g. make run ALCOR_UP_ARGS="--dir /tmp/alcor".
+ALCOR_UP_ARGS ?=
 run: setup
-	$(VENV)/bin/alcor up
+	$(VENV)/bin/alcor up $(ALCOR_UP_ARGS)
 
 test: setup check-gen lint
 	$(VENV)/bin/pytest -q
