@@ -5,7 +5,7 @@ id list, an index, or a key-ordered scan from the marker)."""
 from __future__ import annotations
 
 import datetime
-from typing import AsyncIterator, Callable, Generic, Iterable, Sequence, TypeVar
+from typing import AsyncIterator, Awaitable, Callable, Generic, Iterable, Sequence, TypeVar
 
 from google.protobuf.message import Message
 
@@ -31,12 +31,16 @@ class ResourceStore(Generic[M]):
         cls: type[M],
         label: str,
         indexes: Sequence[str] = (),
+        enrich: Callable[[list[M]], Awaitable[None]] | None = None,
     ):
         self.store = store
         self.family = family
         self.cls = cls
         self.label = label  # "Port": gives PortNotFound and its message
         self.indexes = tuple(indexes)
+        # Fills attributes kept outside the resource's own key (a port's
+        # data-plane status) on whatever is read for a caller, before filters.
+        self.enrich = enrich
         self._prefix = keys.resources(family)
 
     # --- encoding ------------------------------------------------------------
@@ -74,6 +78,8 @@ class ResourceStore(Generic[M]):
         if not visible(m):
             # Another project's resource answers exactly like a missing one.
             raise self.not_found(resource_id)
+        if self.enrich:
+            await self.enrich([m])
         return m
 
     async def get_many(self, ids: Iterable[str]) -> dict[str, M]:
@@ -95,6 +101,8 @@ class ResourceStore(Generic[M]):
     async def _by_ids(self, ids: list[str]) -> AsyncIterator[M]:
         for i in range(0, len(ids), SCAN_PAGE):
             got = await self.get_many(ids[i : i + SCAN_PAGE])
+            if self.enrich:
+                await self.enrich(list(got.values()))
             for rid in ids[i : i + SCAN_PAGE]:
                 if rid in got:
                     yield got[rid]
@@ -106,8 +114,11 @@ class ResourceStore(Generic[M]):
         while True:
             kvs, more, at = await self.store.range(start, end, limit=SCAN_PAGE, revision=rev)
             rev = rev or at
-            for kv in kvs:
-                yield self.decode(kv)
+            items = [self.decode(kv) for kv in kvs]
+            if self.enrich:
+                await self.enrich(items)
+            for m in items:
+                yield m
             if not more or not kvs:
                 return
             start = kvs[-1].key + b"\0"
@@ -143,7 +154,7 @@ class ResourceStore(Generic[M]):
             # Key order is id order: stop as soon as one item past the page shows.
             items: list[M] = []
             async for m in source:
-                if (not simple or not q.marker or m.id > q.marker) and visible(m) and matches(m, filters):
+                if (not q.marker or m.id > q.marker) and visible(m) and matches(m, filters):
                     items.append(m)
                     if q.limit and len(items) > q.limit:
                         break

@@ -1,6 +1,10 @@
-"""python -m svc_dpm: serves NodeService (and, with the data plane, goal-state delivery)."""
-from alcor.v1 import node_pb2, node_pb2_grpc
+"""python -m svc_dpm: serves NodeService (the host registry) and
+GoalStateService (goal-state delivery to agents)."""
+import os
+
+from alcor.v1 import goalstate_pb2, goalstate_pb2_grpc, node_pb2, node_pb2_grpc
 from runtime.server import Registration, run
+from svc_dpm.delivery import Delivery
 from svc_dpm.node_servicer import NodeServicer
 from svc_dpm.node_store import NodeStore
 
@@ -8,7 +12,15 @@ from svc_dpm.node_store import NodeStore
 async def register(server, store, settings) -> Registration:
     node_pb2_grpc.add_NodeServiceServicer_to_server(
         NodeServicer(NodeStore(store, settings.default_project)), server)
-    return Registration(services=[node_pb2.DESCRIPTOR.services_by_name["NodeService"].full_name])
+    # How often at most one host hears from us while changes keep coming.
+    interval = float(os.environ.get("ALCOR_DPM_MIN_INTERVAL_MS", "10")) / 1000
+    delivery = Delivery(store, min_interval=interval)
+    goalstate_pb2_grpc.add_GoalStateServiceServicer_to_server(delivery, server)
+    return Registration(
+        services=[node_pb2.DESCRIPTOR.services_by_name["NodeService"].full_name,
+                  goalstate_pb2.DESCRIPTOR.services_by_name["GoalStateService"].full_name],
+        background=[delivery.run],
+    )
 
 
 if __name__ == "__main__":

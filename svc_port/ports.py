@@ -132,3 +132,16 @@ def plan_fixed_ips(old: port_pb2.Port, wanted: list[common_pb2.FixedIp]) -> Fixe
 def allocations_of(p: port_pb2.Port) -> list[ipam_pb2.IpAllocation]:
     return [ipam_pb2.IpAllocation(subnet_id=f.subnet_id, ip_address=f.ip_address,
                                   network_id=p.network_id) for f in p.fixed_ips]
+
+
+def port_status(p: port_pb2.Port, rec) -> tuple[str, str]:
+    """(status, reason) of a port given what its host reported (a
+    PortStatusRecord or None): DOWN until the bound host's agent reports it
+    programmed, then ACTIVE; ERROR with the agent's reason when it failed."""
+    if not p.binding_host_id or rec is None or rec.host_name != p.binding_host_id:
+        return "DOWN", ""
+    if rec.status == "ERROR":
+        return "ERROR", rec.reason
+    if not p.admin_state_up:
+        return "DOWN", ""
+    return "ACTIVE", ""

@@ -4,12 +4,13 @@ cannot land on a network or host that was deleted meanwhile, and a
 pending-release record written with each delete."""
 from __future__ import annotations
 
-from alcor.v1 import port_pb2
+from alcor.v1 import goalstate_pb2, port_pb2
 from runtime import keys
 from runtime.resources import ResourceStore
 from runtime.errors import NotFound
 from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict, Unit
 from svc_dpm.nodes import host_not_registered
+from svc_port.ports import port_status
 
 INDEXES = ("network_id", "device_id", "binding_host_id", "project_id")
 
@@ -17,7 +18,17 @@ INDEXES = ("network_id", "device_id", "binding_host_id", "project_id")
 class PortStore:
     def __init__(self, store: Store):
         self.store = store
-        self.ports = ResourceStore(store, "ports", port_pb2.Port, "Port", indexes=INDEXES)
+        self.ports = ResourceStore(store, "ports", port_pb2.Port, "Port", indexes=INDEXES,
+                                   enrich=self.attach_status)
+
+    async def attach_status(self, ports: list[port_pb2.Port]) -> None:
+        """A port's status follows its data plane: svc_dpm records what the
+        bound host's agent reported."""
+        got = await self.store.get_many([keys.port_status(p.id) for p in ports if p.binding_host_id])
+        for p in ports:
+            kv = got.get(keys.port_status(p.id))
+            rec = goalstate_pb2.PortStatusRecord.FromString(kv.value) if kv else None
+            p.status, p.status_reason = port_status(p, rec)
 
     def _placement_guards(self, p: port_pb2.Port) -> list:
         # Network and node deletes compare "no port indexed under me"; these

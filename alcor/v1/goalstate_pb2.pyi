@@ -213,3 +213,15 @@ class StreamGoalStatesResponse(_message.Message):
     GOAL_STATE_FIELD_NUMBER: _ClassVar[int]
     goal_state: HostGoalState
     def __init__(self, goal_state: _Optional[_Union[HostGoalState, _Mapping]] = ...) -> None: ...
+
+class PortStatusRecord(_message.Message):
+    __slots__ = ("status", "reason", "host_name", "port_revision")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    HOST_NAME_FIELD_NUMBER: _ClassVar[int]
+    PORT_REVISION_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    reason: str
+    host_name: str
+    port_revision: int
+    def __init__(self, status: _Optional[str] = ..., reason: _Optional[str] = ..., host_name: _Optional[str] = ..., port_revision: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,140 @@
+"""svc_dpm's view of the world: ports, networks, subnets and nodes as last
+listed/watched from etcd, with the indexes goal-state compilation needs.
+Pure data; rebuilt from etcd on every (re)start, so nothing here is needed
+for correctness beyond being a cache of etcd."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alcor.v1 import network_pb2, node_pb2, port_pb2, subnet_pb2
+from runtime import keys
+from runtime.store import KV
+from runtime.watch import Change
+
+PORTS, NETWORKS, SUBNETS, NODES = (keys.resources(f) for f in ("ports", "networks", "subnets", "nodes"))
+PREFIXES = [PORTS, NETWORKS, SUBNETS, NODES]
+
+
+@dataclass
+class Snapshot:
+    revision: int = 0
+    ports: dict[str, port_pb2.Port] = field(default_factory=dict)
+    networks: dict[str, network_pb2.Network] = field(default_factory=dict)
+    subnets: dict[str, subnet_pb2.Subnet] = field(default_factory=dict)
+    nodes: dict[str, node_pb2.Node] = field(default_factory=dict)  # by name
+    ports_by_host: dict[str, set[str]] = field(default_factory=dict)
+    ports_by_network: dict[str, set[str]] = field(default_factory=dict)
+    # Per-VPC neighbor tables, shared by every host of the VPC (see goalstate).
+    neighbor_cache: dict[str, list] = field(default_factory=dict)
+    _node_ids: dict[str, str] = field(default_factory=dict)  # node id -> name
+
+    @classmethod
+    def from_kvs(cls, listed: dict[bytes, list[KV]], revision: int) -> "Snapshot":
+        s = cls(revision=revision)
+        for prefix, kvs in listed.items():
+            for kv in kvs:
+                s._put(prefix, kv.key, kv.value, kv.mod_revision)
+        return s
+
+    # --- changes -------------------------------------------------------------
+
+    def apply(self, changes: list[Change], revision: int) -> tuple[set[str], set[str], list[str]]:
+        """Applies watched changes. Returns (hosts, networks) whose goal state
+        may differ now, and the ids of deleted ports."""
+        hosts: set[str] = set()
+        nets: set[str] = set()
+        deleted_ports: list[str] = []
+        for c in changes:
+            prefix = next(p for p in PREFIXES if c.key.startswith(p))
+            rid = c.key[len(prefix):].decode()
+            if prefix == PORTS:
+                old = self.ports.get(rid)
+                if old is not None:
+                    hosts.add(old.binding_host_id)
+                    nets.add(old.network_id)
+            elif prefix == NETWORKS:
+                nets.add(rid)
+            elif prefix == SUBNETS:
+                old = self.subnets.get(rid)
+                if old is not None:
+                    nets.add(old.network_id)
+            elif prefix == NODES:
+                name = self._node_ids.get(rid)
+                if name:
+                    hosts.add(name)
+                nets.update(self.networks_of_host(name) if name else ())
+            if c.value is None:
+                self._delete(prefix, rid)
+                if prefix == PORTS:
+                    deleted_ports.append(rid)
+            else:
+                new = self._put(prefix, c.key, c.value, c.mod_revision)
+                if prefix == PORTS:
+                    hosts.add(new.binding_host_id)
+                    nets.add(new.network_id)
+                elif prefix == SUBNETS:
+                    nets.add(new.network_id)
+                elif prefix == NODES:
+                    hosts.add(new.name)
+                    nets.update(self.networks_of_host(new.name))
+        self.revision = max(self.revision, revision)
+        for n in nets:
+            self.neighbor_cache.pop(n, None)
+        hosts.discard("")
+        return hosts, nets, deleted_ports
+
+    def _put(self, prefix: bytes, key: bytes, value: bytes, rev: int):
+        rid = key[len(prefix):].decode()
+        if prefix == PORTS:
+            self._delete(PORTS, rid)
+            p = port_pb2.Port.FromString(value)
+            p.revision_number = rev
+            self.ports[rid] = p
+            if p.binding_host_id:
+                self.ports_by_host.setdefault(p.binding_host_id, set()).add(rid)
+            self.ports_by_network.setdefault(p.network_id, set()).add(rid)
+            return p
+        if prefix == NETWORKS:
+            n = network_pb2.Network.FromString(value)
+            n.revision_number = rev
+            self.networks[rid] = n
+            return n
+        if prefix == SUBNETS:
+            s = subnet_pb2.Subnet.FromString(value)
+            s.revision_number = rev
+            self.subnets[rid] = s
+            return s
+        node = node_pb2.Node.FromString(value)
+        node.revision_number = rev
+        self._delete(NODES, rid)
+        self.nodes[node.name] = node
+        self._node_ids[rid] = node.name
+        return node
+
+    def _delete(self, prefix: bytes, rid: str) -> None:
+        if prefix == PORTS:
+            p = self.ports.pop(rid, None)
+            if p is not None:
+                self.ports_by_host.get(p.binding_host_id, set()).discard(rid)
+                self.ports_by_network.get(p.network_id, set()).discard(rid)
+        elif prefix == NETWORKS:
+            self.networks.pop(rid, None)
+        elif prefix == SUBNETS:
+            self.subnets.pop(rid, None)
+        else:
+            name = self._node_ids.pop(rid, None)
+            if name is not None:
+                self.nodes.pop(name, None)
+
+    # --- queries -------------------------------------------------------------
+
+    def networks_of_host(self, host: str) -> set[str]:
+        return {self.ports[p].network_id for p in self.ports_by_host.get(host, ())}
+
+    def hosts_of_network(self, network_id: str) -> set[str]:
+        out = set()
+        for pid in self.ports_by_network.get(network_id, ()):
+            h = self.ports[pid].binding_host_id
+            if h:
+                out.add(h)
+        return out

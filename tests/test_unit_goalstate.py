@@ -1,0 +1,94 @@
+"""Goal-state compilation as pure tables: ports, VPCs, subnets and neighbors
+in, the expected per-host state out; and deltas between states."""
+import pytest
+
+from alcor.v1 import common_pb2, goalstate_pb2 as gs, network_pb2, node_pb2, port_pb2, subnet_pb2
+from runtime import keys
+from runtime.store import KV
+from runtime.watch import Change
+from svc_dpm.goalstate import compile_host, delta_message, full_message, namespace_of
+from svc_dpm.snapshot import NETWORKS, NODES, PORTS, SUBNETS, Snapshot
+
+
+def kv(prefix, rid, msg, rev=1):
+    return KV(prefix + rid.encode(), msg.SerializeToString(), rev, 1)
+
+
+def world(ports):
+    """ports: (id, network, host, ip) tuples; two VPCs, three hosts."""
+    nets = [network_pb2.Network(id=n, provider_segmentation_id=v) for n, v in (("vpc1", 1001), ("vpc2", 1002))]
+    subs = [subnet_pb2.Subnet(id=f"s-{n.id}", network_id=n.id, cidr="10.0.0.0/24", ip_version=4) for n in nets]
+    for s in subs:
+        s.gateway_ip.string_value = "10.0.0.1"
+    nodes = [node_pb2.Node(id=f"id-{h}", name=h, local_ip=f"192.168.0.{i}") for i, h in enumerate(("h1", "h2", "h3"), 1)]
+    listed = {
+        NETWORKS: [kv(NETWORKS, n.id, n) for n in nets],
+        SUBNETS: [kv(SUBNETS, s.id, s) for s in subs],
+        NODES: [kv(NODES, n.id, n) for n in nodes],
+        PORTS: [kv(PORTS, pid, port_pb2.Port(
+            id=pid, network_id=net, binding_host_id=host, mac_address=f"fa:16:3e:00:00:{i:02x}",
+            device_id=f"vm-{pid}", admin_state_up=True,
+            fixed_ips=[common_pb2.FixedIp(subnet_id=f"s-{net}", ip_address=ip)]))
+            for i, (pid, net, host, ip) in enumerate(ports)],
+    }
+    return Snapshot.from_kvs(listed, 10)
+
+
+PORTS_3 = [("a", "vpc1", "h1", "10.0.0.2"), ("b", "vpc1", "h2", "10.0.0.3"),
+           ("c", "vpc2", "h2", "10.0.0.2"), ("d", "vpc2", "h3", "10.0.0.3"), ("e", "vpc1", "", "10.0.0.4")]
+
+
+@pytest.mark.parametrize("host,ports,vpcs,neighbors", [
+    ("h1", {"a"}, {"vpc1"}, {("b", "192.168.0.2")}),
+    ("h2", {"b", "c"}, {"vpc1", "vpc2"}, {("a", "192.168.0.1"), ("d", "192.168.0.3")}),
+    ("h3", {"d"}, {"vpc2"}, {("c", "192.168.0.2")}),
+    ("h9", set(), set(), set()),
+])
+def test_compile_host(host, ports, vpcs, neighbors):
+    st = compile_host(world(PORTS_3), host)
+    assert set(st.ports) == ports
+    assert set(st.vpcs) == vpcs
+    assert {(n.port_id, n.host_ip) for n in st.neighbors.values()} == neighbors
+    # Same-host ports are never neighbors; unbound ports (e) reach no host.
+    assert all(n.port_id not in ports and n.port_id != "e" for n in st.neighbors.values())
+
+
+def test_vni_and_gateway_travel():
+    st = compile_host(world(PORTS_3), "h2")
+    assert {v.id: v.vni for v in st.vpcs.values()} == {"vpc1": 1001, "vpc2": 1002}
+    assert {s.gateway_ip for s in st.subnets.values()} == {"10.0.0.1"}
+    assert {n.vni for n in st.neighbors.values()} == {1001, 1002}
+
+
+def test_full_message():
+    msg = full_message("h2", compile_host(world(PORTS_3), "h2"), 10)
+    assert msg.update_type == gs.UPDATE_TYPE_FULL and msg.revision == 10
+    assert len(msg.ports) == 2 and len(msg.neighbors) == 2
+
+
+def test_delta_after_a_new_port_and_a_delete():
+    snap = world(PORTS_3)
+    before = compile_host(snap, "h1")
+    new_port = port_pb2.Port(id="f", network_id="vpc1", binding_host_id="h3", mac_address="fa:16:3e:00:00:99",
+                             fixed_ips=[common_pb2.FixedIp(subnet_id="s-vpc1", ip_address="10.0.0.9")])
+    hosts, nets, deleted = snap.apply([
+        Change(keys.resource("ports", "f"), new_port.SerializeToString(), 11),
+        Change(keys.resource("ports", "b"), None, 11)], 11)
+    assert {"h3", "h2"} <= hosts and nets == {"vpc1"} and deleted == ["b"]
+    after = compile_host(snap, "h1")
+    msg = delta_message("h1", before, after, 10, 11)
+    ops = {(n.port_id, n.operation) for n in msg.neighbors}
+    assert ops == {("f", gs.OPERATION_CREATE), ("b", gs.OPERATION_DELETE)}
+    assert msg.base_revision == 10 and msg.revision == 11 and not msg.ports
+    assert delta_message("h1", after, after, 11, 11) is None
+
+
+@pytest.mark.parametrize("device_id,pid,want", [
+    ("vm-1", "p", "vm-1"), ("", "abc", None), ("a/b", "p", None), ("x" * 80, "p", None),
+])
+def test_namespace_of(device_id, pid, want):
+    ns = namespace_of(port_pb2.Port(id=pid, device_id=device_id))
+    if want:
+        assert ns == want
+    else:
+        assert ns.startswith("alcor-") and len(ns) <= 18
