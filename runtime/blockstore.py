@@ -30,15 +30,24 @@ def _unit(guards: list[Guard], changes: list[BlockChange]) -> Unit:
     return u
 
 
-async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockChange]]]) -> None:
+async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockChange]]],
+                       extra: list[Unit] | None = None) -> None:
+    """`extra` units (idempotency records) are committed with the first group."""
     units = [_unit(g, c) for g, c in groups if c]
+    if extra:
+        if units:
+            units[0] = Unit(units[0].guards + [g for u in extra for g in u.guards],
+                            units[0].writes + [w for u in extra for w in u.writes])
+        else:
+            units = [Unit([g for u in extra for g in u.guards], [w for u in extra for w in u.writes])]
     if not units:
         return
     if sum(len(u.guards) for u in units) <= MAX_TXN_OPS and sum(len(u.writes) for u in units) <= MAX_TXN_OPS:
         await store.commit(Unit([g for u in units for g in u.guards], [w for u in units for w in u.writes]))
         return
     landed: list[list[BlockChange]] = []
-    for (_, changes), u in zip([g for g in groups if g[1]], units):
+    changes_per_unit = [c for _, c in groups if c] or [[]]
+    for changes, u in zip(changes_per_unit, units):
         try:
             await store.commit(u)
         except StoreConflict:

@@ -9,6 +9,9 @@ import uuid
 from dataclasses import dataclass
 
 REQUEST_ID = "x-request-id"
+# Per call, never forwarded: names one call so that a retry of it (by gRPC, the
+# mesh or a client) returns the first outcome instead of doing the work again.
+IDEMPOTENCY_KEY = "x-idempotency-key"
 PROJECT_ID = "x-alcor-project-id"
 ROLES = "x-alcor-roles"
 
@@ -19,6 +22,11 @@ class RequestContext:
     # Empty project with admin: a trusted in-mesh caller acting for everyone.
     project_id: str = ""
     roles: tuple[str, ...] = ("admin",)
+    # The caller's name for this one call (x-idempotency-key), if any.
+    idempotency_key: str = ""
+    # Whether the caller named the request itself (x-request-id), so that a
+    # retried create with the same id is recognised.
+    request_id_given: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -48,6 +56,8 @@ def from_metadata(md: dict[str, str]) -> RequestContext:
         request_id=md.get(REQUEST_ID) or uuid.uuid4().hex,
         project_id=md.get(PROJECT_ID, ""),
         roles=roles,
+        idempotency_key=md.get(IDEMPOTENCY_KEY, ""),
+        request_id_given=bool(md.get(REQUEST_ID)),
     )
 
 

@@ -77,6 +77,7 @@ Guard = Absent | At | Present | EmptyRange
 class Put:
     key: bytes
     value: bytes
+    lease: int = 0  # expires with this etcd lease when non-zero
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ def _compare(g: Guard) -> rpc.Compare:
 
 def _write_op(w: Write) -> rpc.RequestOp:
     if isinstance(w, Put):
-        return rpc.RequestOp(request_put=rpc.PutRequest(key=w.key, value=w.value))
+        return rpc.RequestOp(request_put=rpc.PutRequest(key=w.key, value=w.value, lease=w.lease))
     if isinstance(w, Delete):
         return rpc.RequestOp(request_delete_range=rpc.DeleteRangeRequest(key=w.key))
     return rpc.RequestOp(
@@ -251,6 +252,15 @@ class Store:
             if not more or not kvs:
                 return out, rev
             start = kvs[-1].key + b"\0"
+
+    async def grant_lease(self, ttl: int) -> int:
+        await self._client.connect()
+        try:
+            resp = await self._client.leasestub.LeaseGrant(
+                rpc.LeaseGrantRequest(TTL=ttl), timeout=self._timeout, metadata=self._client.metadata)
+        except rpc.AioRpcError as e:
+            raise Unavailable(f"etcd LeaseGrant failed: {e.code().name}") from e
+        return resp.ID
 
     async def revision(self) -> int:
         resp = await self._call("Range", rpc.RangeRequest(key=b"/alcor/", limit=1, keys_only=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alcor.v1 import ipam_pb2, ipam_pb2_grpc
 from runtime.batcher import GroupCommit
+from runtime.idempotency import Idempotency
 from svc_ip.store import IpamStore
 
 
@@ -16,7 +17,8 @@ class IpamServicer(ipam_pb2_grpc.IpamServiceServicer):
     async def AllocateIps(self, request, context):
         if not request.requests:
             return ipam_pb2.AllocateIpsResponse()
-        allocations = await self._allocate.submit(list(request.requests))
+        key = Idempotency.call_key()
+        allocations = await self._allocate.submit((list(request.requests), key))
         return ipam_pb2.AllocateIpsResponse(allocations=allocations)
 
     async def ReleaseIps(self, request, context):

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from alcor.v1 import ipam_pb2, network_pb2, subnet_pb2
 from runtime import bitmap, keys
+from runtime.idempotency import Idempotency
 from runtime.errors import AlcorError, InvalidInput, NotFound
 from runtime.resources import ResourceStore
 from runtime.retry import on_conflict
@@ -25,6 +26,7 @@ class IpamStore:
         self.store = store
         self.subnets = ResourceStore(store, "subnets", subnet_pb2.Subnet, "Subnet")
         self.networks = ResourceStore(store, "networks", network_pb2.Network, "Network")
+        self.idempotency = Idempotency(store, "ipam")
 
     async def _read_blocks(self, subnet_ids) -> dict[str, dict[int, tuple[bytes, int]]]:
         out: dict[str, dict[int, tuple[bytes, int]]] = {}
@@ -34,7 +36,30 @@ class IpamStore:
         return out
 
     @on_conflict
-    async def allocate(self, calls: list[Call]) -> list[list[ipam_pb2.IpAllocation] | AlcorError]:
+    async def allocate(self, keyed: list[tuple[Call, str]]) -> list[list[ipam_pb2.IpAllocation] | AlcorError]:
+        """Allocates for each (requests, idempotency key) call; a call whose key
+        was recorded gets its recorded allocations back."""
+        recorded = await self.idempotency.recorded_many([k for _, k in keyed])
+        # Duplicates of one key in one batch (a retry racing its original) are
+        # one allocation: the first does the work, the others share its outcome.
+        todo: dict[str, int] = {}
+        calls, call_keys, slot = [], [], []
+        for c, k in keyed:
+            if k in recorded:
+                slot.append(None)
+            elif k and k in todo:
+                slot.append(todo[k])
+            else:
+                if k:
+                    todo[k] = len(calls)
+                slot.append(len(calls))
+                calls.append(c)
+                call_keys.append(k)
+        fresh = await self._allocate(calls, call_keys) if calls else []
+        return [list(ipam_pb2.AllocateIpsResponse.FromString(recorded[k]).allocations) if i is None else fresh[i]
+                for (_, k), i in zip(keyed, slot)]
+
+    async def _allocate(self, calls: list[Call], call_keys: list[str]):
         net_ids = {r.network_id for c in calls for r in c if not r.subnet_id}
         nets = await self.networks.get_many(net_ids)
         wanted = {r.subnet_id for c in calls for r in c if r.subnet_id}
@@ -53,7 +78,10 @@ class IpamStore:
             except AlcorError as e:
                 alloc.rollback()
                 outcomes.append(e)
-        await self._write(alloc, stored, subnets)
+        records = [await self.idempotency.record_unit(
+                       k, ipam_pb2.AllocateIpsResponse(allocations=o).SerializeToString())
+                   for k, o in zip(call_keys, outcomes) if k and not isinstance(o, AlcorError)]
+        await self._write(alloc, stored, subnets, records)
         return outcomes
 
     def _one(self, alloc: Allocator, r: ipam_pb2.IpRequest, spaces, nets, subnets) -> ipam_pb2.IpAllocation:
@@ -94,7 +122,7 @@ class IpamStore:
                                              ip_version=sp.version)
         raise exhausted(net.id)
 
-    async def _write(self, alloc: Allocator, stored, subnets) -> None:
+    async def _write(self, alloc: Allocator, stored, subnets, extra=None) -> None:
         groups = []
         for sid, idxs in alloc.changed.items():
             changes = []
@@ -104,7 +132,7 @@ class IpamStore:
                 changes.append(BlockChange(keys.ip_block(sid, idx), old[0] if old else None,
                                            old[1] if old else 0, bytes(after)))
             groups.append(([At(_subnet_key(sid), subnets[sid].revision_number)], changes))
-        await write_blocks(self.store, groups)
+        await write_blocks(self.store, groups, extra)
 
     @on_conflict
     async def release(self, calls: list[list[ipam_pb2.IpAllocation]]) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alcor.v1 import mac_pb2, mac_pb2_grpc
 from runtime.batcher import GroupCommit
+from runtime.idempotency import Idempotency
 from svc_mac.store import MacStore
 
 
@@ -16,7 +17,7 @@ class MacServicer(mac_pb2_grpc.MacServiceServicer):
         if not request.requests:
             return mac_pb2.AllocateMacsResponse()
         return mac_pb2.AllocateMacsResponse(
-            mac_addresses=await self._allocate.submit(list(request.requests)))
+            mac_addresses=await self._allocate.submit((list(request.requests), Idempotency.call_key())))
 
     async def ReleaseMacs(self, request, context):
         if not request.mac_addresses:

@@ -11,6 +11,7 @@ from alcor.v1 import mac_pb2
 from runtime import bitmap, keys
 from runtime.blockstore import BlockChange, write_blocks
 from runtime.errors import AlcorError, InvalidInput
+from runtime.idempotency import Idempotency
 from runtime.retry import on_conflict
 from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict, Unit
 from svc_mac import macs
@@ -23,6 +24,7 @@ class MacStore:
         self.store = store
         self.oui = macs.parse_oui(oui)
         self.rng = rng or random.Random()
+        self.idempotency = Idempotency(store, "macs")
 
     async def _read(self, idxs: set[int], window: range) -> dict[int, tuple[bytes, int]]:
         out: dict[int, tuple[bytes, int]] = {}
@@ -39,7 +41,30 @@ class MacStore:
         return out
 
     @on_conflict
-    async def allocate(self, calls: list[Call]) -> list[list[str] | AlcorError]:
+    async def allocate(self, keyed: list[tuple[Call, str]]) -> list[list[str] | AlcorError]:
+        """Allocates for each (requests, idempotency key) call; a call whose key
+        was recorded gets its recorded MACs back."""
+        recorded = await self.idempotency.recorded_many([k for _, k in keyed])
+        # Duplicates of one key in one batch (a retry racing its original) are
+        # one allocation: the first does the work, the others share its outcome.
+        todo: dict[str, int] = {}
+        calls, call_keys, slot = [], [], []
+        for c, k in keyed:
+            if k in recorded:
+                slot.append(None)
+            elif k and k in todo:
+                slot.append(todo[k])
+            else:
+                if k:
+                    todo[k] = len(calls)
+                slot.append(len(calls))
+                calls.append(c)
+                call_keys.append(k)
+        fresh = await self._allocate(calls, call_keys) if calls else []
+        return [list(mac_pb2.AllocateMacsResponse.FromString(recorded[k]).mac_addresses) if i is None else fresh[i]
+                for (_, k), i in zip(keyed, slot)]
+
+    async def _allocate(self, calls: list[Call], call_keys: list[str]) -> list[list[str] | AlcorError]:
         wanted_offsets, foreign = set(), []
         for c in calls:
             for r in c:
@@ -83,8 +108,11 @@ class MacStore:
         if new_foreign:
             await self.store.commit(Unit([Absent(keys.foreign_mac(m)) for m in new_foreign],
                                          [Put(keys.foreign_mac(m), b"") for m in new_foreign]))
+        records = [await self.idempotency.record_unit(
+                       k, mac_pb2.AllocateMacsResponse(mac_addresses=o).SerializeToString())
+                   for k, o in zip(call_keys, outcomes) if k and not isinstance(o, AlcorError)]
         try:
-            await write_blocks(self.store, [([], self._changes(alloc, stored))])
+            await write_blocks(self.store, [([], self._changes(alloc, stored))], records)
         except StoreConflict:
             if new_foreign:
                 await self.store.commit(Unit([Present(keys.foreign_mac(m)) for m in new_foreign],

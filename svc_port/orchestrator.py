@@ -11,6 +11,9 @@ import logging
 from alcor.v1 import (common_pb2, ipam_pb2, ipam_pb2_grpc, mac_pb2, mac_pb2_grpc, network_pb2,
                       network_pb2_grpc, node_pb2, node_pb2_grpc, port_pb2)
 from runtime.clients import call
+from runtime.context import IDEMPOTENCY_KEY
+from runtime.idempotency import Idempotency
+from runtime.store import StoreConflict
 from runtime.config import Settings
 from runtime.errors import AlcorError
 from runtime.resources import apply_mask, check_revision, now
@@ -29,6 +32,7 @@ class PortOrchestrator:
         self.store = store
         self.settings = settings
         self.vpc, self.ipam, self.macs, self.nodes = vpc, ipam, macs, nodes
+        self.idempotency = Idempotency(store.store, "ports")
 
     # --- helpers -------------------------------------------------------------
 
@@ -47,18 +51,26 @@ class PortOrchestrator:
             calls.append(call(self.macs.ReleaseMacs(mac_pb2.ReleaseMacsRequest(mac_addresses=macs))))
         await asyncio.gather(*calls)
 
-    async def _allocate(self, ip_reqs: list[ipam_pb2.IpRequest], mac_reqs: list[mac_pb2.MacRequest]):
-        """IPs and MACs concurrently; if either fails, the other is given back."""
+    async def _allocate(self, ip_reqs: list[ipam_pb2.IpRequest], mac_reqs: list[mac_pb2.MacRequest],
+                        key: str = ""):
+        """IPs and MACs concurrently; if either fails, the other is given back.
+        With a key, each call is named so a retry of it (by the mesh) returns
+        the first allocation instead of allocating again."""
+        def named(suffix: str):
+            return [(IDEMPOTENCY_KEY, f"{key}/{suffix}")] if key else None
+
         async def ips():
             if not ip_reqs:
                 return []
-            r = await call(self.ipam.AllocateIps(ipam_pb2.AllocateIpsRequest(requests=ip_reqs)))
+            r = await call(self.ipam.AllocateIps(ipam_pb2.AllocateIpsRequest(requests=ip_reqs),
+                                                 metadata=named("ips")))
             return list(r.allocations)
 
         async def macs():
             if not mac_reqs:
                 return []
-            r = await call(self.macs.AllocateMacs(mac_pb2.AllocateMacsRequest(requests=mac_reqs)))
+            r = await call(self.macs.AllocateMacs(mac_pb2.AllocateMacsRequest(requests=mac_reqs),
+                                                  metadata=named("macs")))
             return list(r.mac_addresses)
 
         got_ips, got_macs = await asyncio.gather(ips(), macs(), return_exceptions=True)
@@ -71,6 +83,11 @@ class PortOrchestrator:
     # --- create --------------------------------------------------------------
 
     async def create(self, reqs: list[port_pb2.Port]) -> list[port_pb2.Port]:
+        key = Idempotency.create_key()
+        if key:
+            recorded = await self.idempotency.recorded(key)
+            if recorded is not None:
+                return await self._replay(recorded)
         ports = [portlogic.new_port(r, self.settings.default_project) for r in reqs]
         net_ids = sorted({p.network_id for p in ports})
         nets_resp, _ = await asyncio.gather(
@@ -84,17 +101,40 @@ class PortOrchestrator:
             spans.append((len(ip_reqs), len(ip_reqs) + len(wanted)))
             ip_reqs += wanted
         mac_reqs = [mac_pb2.MacRequest(mac_address=p.mac_address) for p in ports]
-        ips, macs = await self._allocate(ip_reqs, mac_reqs)
+        ips, macs = await self._allocate(ip_reqs, mac_reqs, key)
         for p, (a, b), mac in zip(ports, spans, macs):
             del p.fixed_ips[:]
             p.fixed_ips.extend(common_pb2.FixedIp(subnet_id=x.subnet_id, ip_address=x.ip_address)
                                for x in ips[a:b])
             p.mac_address = mac
+        record = [await self.idempotency.record_unit(key, "\n".join(p.id for p in ports).encode())] \
+            if key else []
         try:
-            await self.store.create_all(ports)
+            await self.store.create_all(ports, record)
+        except StoreConflict as e:
+            if key and self.idempotency.record_key(key) in e.current:
+                # A concurrent duplicate of this create finished first: keep
+                # what its ports hold (the allocation calls may have shared
+                # their outcome with it), give back the rest.
+                winner = await self._replay(await self.idempotency.recorded(key) or b"")
+                held_ips = {f.ip_address for p in winner for f in p.fixed_ips}
+                held_macs = {p.mac_address for p in winner}
+                await self._release([a for a in ips if a.ip_address not in held_ips],
+                                    [m for m in macs if m not in held_macs])
+                return winner
+            await self._release(ips, macs)
+            raise
         except BaseException:
             await self._release(ips, macs)
             raise
+        return ports
+
+    async def _replay(self, recorded: bytes) -> list[port_pb2.Port]:
+        """The ports a create with this key made the first time."""
+        ids = [i for i in recorded.decode().split("\n") if i]
+        got = await self.store.ports.get_many(ids)
+        ports = [got[i] for i in ids if i in got]
+        await self.store.attach_status(ports)
         return ports
 
     # --- update --------------------------------------------------------------

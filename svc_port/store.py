@@ -38,8 +38,10 @@ class PortStore:
             guards.append(Present(keys.unique("nodes", "name", p.binding_host_id)))
         return guards
 
-    async def create_all(self, ports: list[port_pb2.Port]) -> None:
-        units = []
+    async def create_all(self, ports: list[port_pb2.Port], extra: list[Unit] = ()) -> None:
+        """Creates the ports all or none, with `extra` units (an idempotency
+        record) in the same all-or-none batch."""
+        units = list(extra)
         for p in ports:
             u = self.ports.create_unit(p)
             u.guards += self._placement_guards(p)
@@ -47,7 +49,8 @@ class PortStore:
         try:
             revs = await self.store.create_all(units)
         except StoreConflict as e:
-            # A fresh uuid cannot clash: what failed is a placement guard.
+            # A fresh uuid cannot clash: what failed is a placement guard (or
+            # the idempotency record, which the caller handles).
             for p in ports:
                 if keys.resource("networks", p.network_id) in e.current:
                     raise NotFound(f"Network {p.network_id} could not be found.",
@@ -55,7 +58,7 @@ class PortStore:
                 if p.binding_host_id and keys.unique("nodes", "name", p.binding_host_id) in e.current:
                     raise host_not_registered(p.binding_host_id) from None
             raise
-        for p, r in zip(ports, revs):
+        for p, r in zip(ports, revs[len(extra):]):
             p.revision_number = r
 
     async def update(self, new: port_pb2.Port, old: port_pb2.Port) -> None:

@@ -8,6 +8,7 @@ from alcor.v1 import network_pb2, subnet_pb2
 from runtime import keys
 from runtime.config import Settings
 from runtime.errors import Conflict, InUse, InvalidInput
+from runtime.idempotency import Idempotency
 from runtime.resources import ResourceStore, apply_mask, check_revision, now
 from runtime.retry import on_conflict
 from runtime.store import Absent, Delete, EmptyRange, Put, Store, StoreConflict, Unit
@@ -26,6 +27,7 @@ class VpcStore:
                                       indexes=("project_id",))
         self.subnets = ResourceStore(store, "subnets", subnet_pb2.Subnet, "Subnet",
                                      indexes=("project_id", "network_id"))
+        self.idempotency = Idempotency(store, "networks")
 
     # --- networks ------------------------------------------------------------
 
@@ -45,8 +47,18 @@ class VpcStore:
         for n, v in zip(wanted, chosen):
             n.provider_segmentation_id = v
 
+    async def _replay_networks(self, recorded: bytes) -> list[network_pb2.Network]:
+        ids = [i for i in recorded.decode().split("\n") if i]
+        got = await self.networks.get_many(ids)
+        return [got[i] for i in ids if i in got]
+
     @on_conflict
     async def create_networks(self, reqs: list[network_pb2.Network]) -> list[network_pb2.Network]:
+        """A retried create (same request id) returns the first networks
+        instead of taking new VNIs."""
+        key = Idempotency.create_key()
+        if key and (recorded := await self.idempotency.recorded(key)) is not None:
+            return await self._replay_networks(recorded)
         nets = [netlogic.new_network(r, default_project=self.settings.default_project,
                                      mtu=self.settings.default_mtu,
                                      vni_range=(self.settings.vni_min, self.settings.vni_max))
@@ -62,9 +74,13 @@ class VpcStore:
             u.guards.append(Absent(vkey))
             u.writes.append(Put(vkey, n.id.encode()))
             units.append(u)
+        if key:
+            units.append(await self.idempotency.record_unit(key, "\n".join(n.id for n in nets).encode()))
         try:
             revs = await self.store.create_all(units)
         except StoreConflict as e:
+            if key and self.idempotency.record_key(key) in e.current:
+                return await self._replay_networks(await self.idempotency.recorded(key) or b"")
             for n in nets:
                 if keys.vni(n.provider_segmentation_id) in e.current and \
                         n.provider_segmentation_id in requested:
