@@ -1,0 +1,322 @@
+"""The agent's desired state for its host, built from HostGoalState messages.
+
+Pure: no I/O, no clock. `apply_goal_state` takes the state the agent holds and
+one message and returns the next state:
+
+- a FULL message replaces everything;
+- a DELTA applies its entries one by one (CREATE, UPDATE and an unset
+  operation upsert by id, DELETE removes, INFO changes nothing), and only on
+  top of the revision it names: a DELTA whose base_revision is not the
+  revision the agent last applied raises OutOfOrder, and the agent resyncs.
+
+Entries are validated once, when they enter the state. One that cannot be
+programmed (a malformed MAC, an address that does not parse, a VNI out of
+range) is kept aside in `rejected` with the reason, so every later report
+can answer INVALID_ARG for it; references between entries (a port's VPC or
+subnet) are checked when the plan is compiled (agent.plan), because a DELTA
+may bring them in any order.
+"""
+from __future__ import annotations
+
+import enum
+import ipaddress
+import operator
+import re
+import socket
+from dataclasses import dataclass, field
+from typing import Hashable, Iterable, Mapping, NamedTuple
+
+from agent import naming
+from alcor.v1 import goalstate_pb2 as gs_pb2
+
+MAX_VNI = (1 << 24) - 1
+
+
+class Kind(enum.IntEnum):
+    """What a status is about; values are alcor.v1.ResourceType's."""
+
+    VPC = gs_pb2.RESOURCE_TYPE_VPC
+    SUBNET = gs_pb2.RESOURCE_TYPE_SUBNET
+    PORT = gs_pb2.RESOURCE_TYPE_PORT
+    NEIGHBOR = gs_pb2.RESOURCE_TYPE_NEIGHBOR
+
+
+class NeighborType(enum.IntEnum):
+    L2 = gs_pb2.NEIGHBOR_TYPE_L2
+    L3 = gs_pb2.NEIGHBOR_TYPE_L3
+
+
+class Vpc(NamedTuple):
+    id: str
+    vni: int
+    revision: int = 0
+
+
+class Subnet(NamedTuple):
+    id: str
+    vpc_id: str
+    cidr: str  # normalized network, e.g. "10.0.0.0/24"
+    prefixlen: int
+    gateway_ip: str  # "" when the subnet has no gateway
+    family: int  # socket.AF_INET or AF_INET6
+    revision: int = 0
+
+
+class FixedIp(NamedTuple):
+    subnet_id: str
+    ip: str
+
+
+class Port(NamedTuple):
+    id: str
+    vpc_id: str
+    mac: str  # lower case, colon separated
+    fixed_ips: tuple[FixedIp, ...]
+    namespace: str
+    admin_state_up: bool = True
+    revision: int = 0
+
+
+class Neighbor(NamedTuple):
+    port_id: str
+    vpc_id: str
+    subnet_id: str
+    ip: str
+    mac: str
+    host_ip: str  # the underlay address of the neighbor's host (its VTEP)
+    vni: int
+    type: NeighborType = NeighborType.L2
+    revision: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An entry the agent will not program, and why."""
+
+    kind: Kind
+    id: str
+    reason: str
+    revision: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class HostState:
+    """Everything one host should have, at `revision`. Treat as immutable:
+    apply_goal_state returns a new one."""
+
+    revision: int = 0
+    vpcs: Mapping[str, Vpc] = field(default_factory=dict)
+    subnets: Mapping[str, Subnet] = field(default_factory=dict)
+    ports: Mapping[str, Port] = field(default_factory=dict)
+    # Keyed by (port_id, ip): a neighbor port with two addresses is two entries.
+    neighbors: Mapping[tuple[str, str], Neighbor] = field(default_factory=dict)
+    # Keyed by (kind, the key the entry would have had).
+    rejected: Mapping[tuple[Kind, Hashable], Rejected] = field(default_factory=dict)
+
+
+EMPTY = HostState()
+
+
+class OutOfOrder(Exception):
+    """A DELTA that does not apply on top of what the agent holds."""
+
+    def __init__(self, applied: int, base: int):
+        super().__init__(f"delta is based on revision {base}, the agent applied {applied}")
+        self.applied = applied
+        self.base = base
+
+
+class InvalidGoalState(Exception):
+    """A message the agent cannot interpret at all (no update type)."""
+
+
+class _Invalid(ValueError):
+    pass
+
+
+# --- field validation --------------------------------------------------------
+
+_MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
+
+
+def _mac(raw: str) -> str:
+    mac = raw.strip().lower().replace("-", ":")
+    if not _MAC.fullmatch(mac):
+        raise _Invalid(f"malformed MAC address {raw!r}")
+    if int(mac[:2], 16) & 1:
+        raise _Invalid(f"MAC address {raw!r} is multicast")
+    if mac == "00:00:00:00:00:00":
+        raise _Invalid("MAC address is all zeros")
+    return mac
+
+
+def _ip(raw: str, what: str = "IP address") -> tuple[int, str]:
+    """(family, canonical text), the text as the kernel reports it back.
+    inet_pton is ~10x cheaper than ipaddress, and for IPv4 it accepts only
+    the canonical dotted quad (no leading zeros), so no round trip is needed."""
+    try:
+        socket.inet_pton(socket.AF_INET, raw)
+        return socket.AF_INET, raw
+    except (OSError, ValueError):
+        pass
+    try:
+        return socket.AF_INET6, socket.inet_ntop(socket.AF_INET6,
+                                                 socket.inet_pton(socket.AF_INET6, raw))
+    except (OSError, ValueError):
+        raise _Invalid(f"malformed {what} {raw!r}") from None
+
+
+def _required(value: str, what: str) -> str:
+    if not value:
+        raise _Invalid(f"{what} is empty")
+    return value
+
+
+def _vni(vni: int) -> int:
+    if not 0 < vni <= MAX_VNI:
+        raise _Invalid(f"VNI {vni} is out of range 1..{MAX_VNI}")
+    return vni
+
+
+def _namespace(name: str, port_id: str) -> str:
+    if not name:
+        return naming.default_namespace(port_id)
+    if len(name) > 255 or "/" in name or "\0" in name or name in (".", ".."):
+        raise _Invalid(f"namespace {name!r} is not a valid file name")
+    return name
+
+
+def vpc_from(m: gs_pb2.VpcState) -> Vpc:
+    return Vpc(_required(m.id, "VPC id"), _vni(m.vni), m.revision)
+
+
+def subnet_from(m: gs_pb2.SubnetState) -> Subnet:
+    _required(m.id, "subnet id")
+    try:
+        net = ipaddress.ip_network(m.cidr, strict=False)
+    except ValueError:
+        raise _Invalid(f"malformed CIDR {m.cidr!r}") from None
+    family = socket.AF_INET if net.version == 4 else socket.AF_INET6
+    gateway = ""
+    if m.gateway_ip:
+        gw_family, gateway = _ip(m.gateway_ip, "gateway IP")
+        if gw_family != family or ipaddress.ip_address(gateway) not in net:
+            raise _Invalid(f"gateway {m.gateway_ip} is outside {net}")
+    return Subnet(m.id, m.vpc_id, str(net), net.prefixlen, gateway, family, m.revision)
+
+
+def port_from(m: gs_pb2.PortState) -> Port:
+    _required(m.id, "port id")
+    _required(m.vpc_id, "port vpc_id")
+    ips = tuple(FixedIp(f.subnet_id, _ip(f.ip_address)[1]) for f in m.fixed_ips)
+    return Port(m.id, m.vpc_id, _mac(m.mac_address), ips, _namespace(m.namespace, m.id),
+                m.admin_state_up, m.revision)
+
+
+def neighbor_from(m: gs_pb2.NeighborState) -> Neighbor:
+    # The hot path of a FULL state (10,000s of entries): read each field once.
+    port_id, vpc_id = m.port_id, m.vpc_id
+    _required(port_id, "neighbor port_id")
+    _required(vpc_id, "neighbor vpc_id")
+    kind = NeighborType.L3 if m.type == gs_pb2.NEIGHBOR_TYPE_L3 else NeighborType.L2
+    return Neighbor(port_id, vpc_id, m.subnet_id, _ip(m.ip_address)[1], _mac(m.mac_address),
+                    _ip(m.host_ip, "host IP")[1], _vni(m.vni), kind, m.revision)
+
+
+# --- applying a message ------------------------------------------------------
+
+
+def _neighbor_key(m: gs_pb2.NeighborState) -> tuple[str, str]:
+    # The same normalization the entry gets, so a DELETE finds what a CREATE
+    # stored even when the controller spells the address differently.
+    try:
+        return (m.port_id, _ip(m.ip_address)[1])
+    except _Invalid:
+        return (m.port_id, m.ip_address)
+
+
+class _Section:
+    """One entry family of a message: how to convert, key and report it."""
+
+    def __init__(self, kind: Kind, field_name: str, convert, entry_key, message_key, report_id):
+        self.kind = kind
+        self.field = field_name
+        self.convert = convert
+        self.entry_key = entry_key  # entry -> key in the state
+        self.message_key = message_key  # message -> the same key, without converting
+        self.report_id = report_id  # message -> id in a ResourceStatus
+
+
+_by_id = operator.attrgetter("id")
+_SECTIONS = (
+    _Section(Kind.VPC, "vpcs", vpc_from, _by_id, _by_id, _by_id),
+    _Section(Kind.SUBNET, "subnets", subnet_from, _by_id, _by_id, _by_id),
+    _Section(Kind.PORT, "ports", port_from, _by_id, _by_id, _by_id),
+    _Section(Kind.NEIGHBOR, "neighbors", neighbor_from, operator.itemgetter(0, 3),
+             _neighbor_key, operator.attrgetter("port_id")),
+)
+
+
+def _apply_section(section: _Section, messages, entries: dict, rejected: dict, full: bool):
+    kind, convert, entry_key = section.kind, section.convert, section.entry_key
+    for m in messages:
+        op = m.operation
+        if op == gs_pb2.OPERATION_DELETE:
+            if not full:
+                _delete(section, m, entries, rejected)
+            continue
+        if op == gs_pb2.OPERATION_INFO:
+            continue
+        try:
+            entry = convert(m)
+        except _Invalid as e:
+            key = section.message_key(m)
+            entries.pop(key, None)
+            rejected[(kind, key)] = Rejected(kind, section.report_id(m), str(e), m.revision)
+            continue
+        key = entry_key(entry)
+        entries[key] = entry
+        if rejected:
+            rejected.pop((kind, key), None)
+
+
+def _delete(section: _Section, m, entries: dict, rejected: dict) -> None:
+    if section.kind is Kind.NEIGHBOR and not m.ip_address:
+        # A neighbor DELETE without an address removes every address of the port.
+        for key in [k for k in entries if k[0] == m.port_id]:
+            del entries[key]
+        for key in [k for k in rejected if k[0] is Kind.NEIGHBOR and k[1][0] == m.port_id]:
+            del rejected[key]
+        return
+    key = section.message_key(m)
+    entries.pop(key, None)
+    rejected.pop((section.kind, key), None)
+
+
+def apply_goal_state(state: HostState, msg: gs_pb2.HostGoalState) -> HostState:
+    """The state after `msg`. Raises OutOfOrder for a DELTA that does not
+    apply on top of `state`, InvalidGoalState for a message with no type."""
+    if msg.update_type == gs_pb2.UPDATE_TYPE_FULL:
+        full = True
+    elif msg.update_type == gs_pb2.UPDATE_TYPE_DELTA:
+        full = False
+        if msg.base_revision != state.revision:
+            raise OutOfOrder(state.revision, msg.base_revision)
+    else:
+        raise InvalidGoalState("goal state has no update_type (FULL or DELTA)")
+
+    rejected: dict = {} if full else dict(state.rejected)
+    result: dict[str, dict] = {}
+    for section in _SECTIONS:
+        entries: dict = {} if full else dict(getattr(state, section.field))
+        _apply_section(section, getattr(msg, section.field), entries, rejected, full)
+        result[section.field] = entries
+    return HostState(revision=msg.revision, rejected=rejected, **result)
+
+
+def entry_ids(msg: gs_pb2.HostGoalState) -> Iterable[tuple[Kind, str, int]]:
+    """(kind, id, revision) of every entry a message carries, for answering
+    it without applying it (OUT_OF_ORDER, INVALID_ARG)."""
+    for section in _SECTIONS:
+        for m in getattr(msg, section.field):
+            yield section.kind, section.report_id(m), m.revision

@@ -1,0 +1,125 @@
+"""A driver that records what it would program and answers SUCCESS.
+
+It keeps, per host, what a Linux host would hold: the VPCs (bridge + VXLAN),
+the ports (veth pairs), the forwarding entries and the ARP entries, and it
+reconciles them exactly like the Linux driver does (create, fix, remove), so
+a scale test can check what every simulated host ended up with and how much
+each goal state changed. No I/O and no threads: hundreds of agents fit in
+one process.
+
+`fail` makes a resource fail on purpose, to test how failures are reported.
+"""
+from __future__ import annotations
+
+from agent.dataplane import Outcome, Status
+from agent.model import HostState, Kind
+from agent.plan import PlanCache, PortPlan, VpcPlan
+
+
+class RecordingDataPlane:
+    def __init__(self, host_name: str = "", local_ip: str = ""):
+        self.host_name = host_name
+        self.local_ip = local_ip
+        self.vpcs: dict[str, VpcPlan] = {}
+        self.ports: dict[str, PortPlan] = {}
+        # (vpc id, neighbor MAC, remote VTEP) on the VPC's VXLAN device.
+        self.fdb: set[tuple[str, str, str]] = set()
+        # (vpc id, neighbor IP, MAC), present in the namespace of every local
+        # port of the VPC; kept per VPC, not per namespace, so 1,000 ports
+        # times 10,000 neighbors stays 10,000 entries.
+        self.arp: set[tuple[str, str, str]] = set()
+        self.reconciles = 0
+        # Entries created, changed or removed, summed over all reconciles.
+        self.changes = 0
+        self._failures: dict[tuple[Kind, str], str] = {}
+        self._plans = PlanCache()
+        self._entries_of = None
+        self._entries: tuple[frozenset, frozenset] = (frozenset(), frozenset())
+
+    def fail(self, kind: Kind, resource_id: str, reason: str = "injected failure") -> None:
+        self._failures[(kind, resource_id)] = reason
+
+    def heal(self, kind: Kind, resource_id: str) -> None:
+        self._failures.pop((kind, resource_id), None)
+
+    def arp_in(self, namespace: str) -> set[tuple[str, str]]:
+        """(IP, MAC) entries the given port namespace would hold."""
+        vpcs = {p.vpc_id for p in self.ports.values() if p.namespace == namespace}
+        return {(ip, mac) for vpc, ip, mac in self.arp if vpc in vpcs}
+
+    async def reconcile(self, state: HostState) -> list[Outcome]:
+        plan = self._plans.get(state)
+        self.reconciles += 1
+        outcomes = list(plan.invalid)
+        failures = self._failures
+
+        vpcs = plan.vpcs
+        if failures:
+            vpcs = {}
+            for vpc_id, vp in plan.vpcs.items():
+                reason = failures.get((Kind.VPC, vpc_id))
+                if reason is None:
+                    vpcs[vpc_id] = vp
+                else:
+                    outcomes.append(Outcome(Kind.VPC, vpc_id, Status.FAILURE, reason, 0,
+                                            vp.revision))
+        self.changes += _replace_dict(self.vpcs, vpcs)
+
+        ports: dict[str, PortPlan] = {}
+        for port_id, pp in plan.ports.items():
+            reason = failures.get((Kind.PORT, port_id)) if failures else None
+            if reason is None and pp.vpc_id not in vpcs:
+                reason = f"VPC {pp.vpc_id} was not programmed"
+            if reason is None:
+                ports[port_id] = pp
+                outcomes.append(Outcome(Kind.PORT, port_id, Status.SUCCESS, "", 0, pp.revision))
+            else:
+                outcomes.append(Outcome(Kind.PORT, port_id, Status.FAILURE, reason, 0,
+                                        pp.revision))
+        self.changes += _replace_dict(self.ports, ports)
+
+        if self._entries_of is plan and not failures:
+            fdb, arp = self._entries  # the periodic resync of an unchanged state
+        else:
+            fdb, arp = self._desired_entries(plan, vpcs)
+            self._entries_of, self._entries = (None if failures else plan), (fdb, arp)
+        if failures:
+            fdb, arp = set(fdb), set(arp)
+            failed = {key[1] for key in failures if key[0] is Kind.NEIGHBOR}
+            for vpc_id, entries in plan.fdb.items():
+                for mac, n in entries.items():
+                    if n.port_id in failed:
+                        fdb.discard((vpc_id, mac, n.host_ip))
+                        arp.discard((vpc_id, n.ip, mac))
+                        outcomes.append(Outcome(Kind.NEIGHBOR, n.port_id, Status.FAILURE,
+                                                failures[(Kind.NEIGHBOR, n.port_id)], 0,
+                                                n.revision))
+        if fdb != self.fdb:
+            self.changes += len(fdb ^ self.fdb)
+            self.fdb = set(fdb)
+        if arp != self.arp:
+            self.changes += len(arp ^ self.arp)
+            self.arp = set(arp)
+        return outcomes
+
+    def _desired_entries(self, plan, vpcs) -> tuple[frozenset, frozenset]:
+        local = self.local_ip
+        fdb = frozenset((vpc_id, mac, n.host_ip)
+                        for vpc_id, entries in plan.fdb.items() if vpc_id in vpcs
+                        for mac, n in entries.items() if n.host_ip != local)
+        arp = frozenset((vpc_id, ip, n.mac)
+                        for vpc_id, entries in plan.arp.items() if vpc_id in vpcs
+                        for ip, n in entries.items())
+        return fdb, arp
+
+    async def close(self) -> None:
+        pass
+
+
+def _replace_dict(current: dict, desired: dict) -> int:
+    """Makes `current` equal `desired` in place; returns how many keys changed."""
+    changed = sum(1 for k, v in desired.items() if current.get(k) != v)
+    changed += sum(1 for k in current if k not in desired)
+    current.clear()
+    current.update(desired)
+    return changed

@@ -1,0 +1,258 @@
+"""The agent's desired state, its plan and its device names: pure tables."""
+from __future__ import annotations
+
+import pytest
+
+from agent import naming
+from agent.dataplane import Status
+from agent.model import (EMPTY, InvalidGoalState, Kind, NeighborType, OutOfOrder,
+                         apply_goal_state)
+from agent.plan import PlanCache, compile_plan
+from alcor.v1 import goalstate_pb2 as gs
+from tests.agent_helpers import (DELETE, UPDATE, delta, full, neighbor, port, subnet, vpc)
+
+A, B = "vpc-a", "vpc-b"
+M1, M2, M3 = "fa:16:3e:00:00:01", "fa:16:3e:00:00:02", "fa:16:3e:00:00:03"
+
+
+def base_state():
+    """Revision 5: VPC A with one subnet, two ports, two neighbors."""
+    return apply_goal_state(EMPTY, full(
+        5, vpcs=[vpc(A, 1001)], subnets=[subnet("sa", A, "10.0.0.0/24", "10.0.0.1")],
+        ports=[port("p1", A, M1, [("sa", "10.0.0.2")], "ns1"),
+               port("p2", A, M2, [("sa", "10.0.0.3")], "ns2")],
+        neighbors=[neighbor("n1", A, "10.0.0.7", "fa:16:3e:00:00:07", "192.168.0.2", 1001),
+                   neighbor("n2", A, "10.0.0.8", "fa:16:3e:00:00:08", "192.168.0.3", 1001)]))
+
+
+def summary(state):
+    return (state.revision, sorted(state.vpcs), sorted(state.subnets), sorted(state.ports),
+            sorted(state.neighbors), sorted((k[0].name, str(k[1])) for k in state.rejected))
+
+
+# --- FULL replaces, DELTA applies --------------------------------------------
+
+@pytest.mark.parametrize("msg, expected", [
+    pytest.param(full(9), (9, [], [], [], [], []), id="empty FULL clears everything"),
+    pytest.param(full(9, vpcs=[vpc(B, 2002)], ports=[port("p9", B, M3)]),
+                 (9, [B], [], ["p9"], [], []), id="FULL replaces, nothing carried over"),
+    pytest.param(full(9, vpcs=[vpc(A, 1001, op=DELETE)]), (9, [], [], [], [], []),
+                 id="DELETE entries in a FULL are simply not desired"),
+    pytest.param(delta(5, 6, ports=[port("p3", A, M3, [("sa", "10.0.0.4")])]),
+                 (6, [A], ["sa"], ["p1", "p2", "p3"], [("n1", "10.0.0.7"), ("n2", "10.0.0.8")],
+                  []), id="DELTA CREATE adds"),
+    pytest.param(delta(5, 6, ports=[port("p1", A, M1, op=DELETE)]),
+                 (6, [A], ["sa"], ["p2"], [("n1", "10.0.0.7"), ("n2", "10.0.0.8")], []),
+                 id="DELTA DELETE removes"),
+    pytest.param(delta(5, 6, ports=[port("zz", A, M1, op=DELETE)]),
+                 (6, [A], ["sa"], ["p1", "p2"], [("n1", "10.0.0.7"), ("n2", "10.0.0.8")], []),
+                 id="deleting what is absent is fine"),
+    pytest.param(delta(5, 6, neighbors=[neighbor("n1", A, "", "", "", 0, op=DELETE)]),
+                 (6, [A], ["sa"], ["p1", "p2"], [("n2", "10.0.0.8")], []),
+                 id="neighbor DELETE without address removes all of the port's"),
+    pytest.param(delta(5, 6, neighbors=[neighbor("n1", A, "10.0.0.7", "", "", 0, op=DELETE)]),
+                 (6, [A], ["sa"], ["p1", "p2"], [("n2", "10.0.0.8")], []),
+                 id="neighbor DELETE by port and address"),
+    pytest.param(delta(5, 6, vpcs=[vpc(A, 1001, op=gs.OPERATION_INFO)]),
+                 (6, [A], ["sa"], ["p1", "p2"], [("n1", "10.0.0.7"), ("n2", "10.0.0.8")], []),
+                 id="INFO changes nothing but the revision"),
+    pytest.param(delta(5, 6, ports=[port("p1", A, "not-a-mac", op=UPDATE)]),
+                 (6, [A], ["sa"], ["p2"], [("n1", "10.0.0.7"), ("n2", "10.0.0.8")],
+                  [("PORT", "p1")]), id="an invalid UPDATE replaces the entry with a rejection"),
+])
+def test_apply(msg, expected):
+    assert summary(apply_goal_state(base_state(), msg)) == expected
+
+
+def test_update_upserts_by_id():
+    state = apply_goal_state(base_state(), delta(5, 6, ports=[
+        port("p1", A, M1, [("sa", "10.0.0.9")], "ns1", up=False, op=UPDATE)]))
+    p1 = state.ports["p1"]
+    assert (p1.fixed_ips[0].ip, p1.admin_state_up) == ("10.0.0.9", False)
+    assert len(state.ports) == 2
+
+
+def test_valid_update_clears_a_rejection():
+    bad = apply_goal_state(base_state(), delta(5, 6, ports=[port("p1", A, "xx")]))
+    good = apply_goal_state(bad, delta(6, 7, ports=[port("p1", A, M1)]))
+    assert (Kind.PORT, "p1") in bad.rejected and not good.rejected
+    assert "p1" in good.ports
+
+
+def test_apply_does_not_mutate_the_previous_state():
+    before = base_state()
+    apply_goal_state(before, delta(5, 6, ports=[port("p1", A, M1, op=DELETE)]))
+    assert "p1" in before.ports and before.revision == 5
+
+
+# --- out of order ------------------------------------------------------------
+
+@pytest.mark.parametrize("base", [0, 4, 6, 100])
+def test_delta_on_another_revision_is_out_of_order(base):
+    with pytest.raises(OutOfOrder) as e:
+        apply_goal_state(base_state(), delta(base, base + 1))
+    assert (e.value.applied, e.value.base) == (5, base)
+
+
+def test_delta_on_empty_state_from_revision_zero_applies():
+    assert apply_goal_state(EMPTY, delta(0, 3, vpcs=[vpc(A, 1)])).revision == 3
+
+
+def test_full_applies_whatever_was_applied_before():
+    assert apply_goal_state(base_state(), full(2)).revision == 2
+
+
+def test_message_without_update_type_is_invalid():
+    with pytest.raises(InvalidGoalState):
+        apply_goal_state(base_state(), gs.HostGoalState(revision=6))
+
+
+# --- validation -----------------------------------------------------------------
+
+@pytest.mark.parametrize("entry, reason", [
+    (vpc(A, 0), "VNI 0 is out of range"),
+    (vpc(A, 1 << 24), "out of range"),
+    (vpc("", 5), "VPC id is empty"),
+    (subnet("s", A, "10.0.0.0/33"), "malformed CIDR"),
+    (subnet("s", A, "10.0.0.0/24", "10.0.1.1"), "outside 10.0.0.0/24"),
+    (subnet("s", A, "10.0.0.0/24", "fd00::1"), "outside"),
+    (port("p", A, "fa:16:3e:00:00"), "malformed MAC"),
+    (port("p", A, "01:00:5e:00:00:01"), "multicast"),
+    (port("p", A, "00:00:00:00:00:00"), "all zeros"),
+    (port("p", A, M1, [("sa", "10.0.0.300")]), "malformed IP address"),
+    (port("p", A, M1, namespace="a/b"), "not a valid file name"),
+    (port("p", "", M1), "port vpc_id is empty"),
+    (neighbor("n", A, "10.0.0.5", M1, "192.168.0.400", 5), "malformed host IP"),
+    (neighbor("n", A, "10.0.0.05", M1, "192.168.0.4", 5), "malformed IP address"),
+    (neighbor("n", A, "10.0.0.5", M1, "192.168.0.4", 0), "VNI 0"),
+])
+def test_invalid_entries_are_rejected_with_a_reason(entry, reason):
+    field = {gs.VpcState: "vpcs", gs.SubnetState: "subnets", gs.PortState: "ports",
+             gs.NeighborState: "neighbors"}[type(entry)]
+    state = apply_goal_state(EMPTY, full(1, **{field: [entry]}))
+    assert not getattr(state, field)
+    (rejected,) = state.rejected.values()
+    assert reason in rejected.reason
+
+
+@pytest.mark.parametrize("raw, stored", [
+    ("FA:16:3E:00:00:0A", "fa:16:3e:00:00:0a"),
+    ("fa-16-3e-00-00-0a", "fa:16:3e:00:00:0a"),
+])
+def test_macs_are_normalized(raw, stored):
+    state = apply_goal_state(EMPTY, full(1, ports=[port("p", A, raw)]))
+    assert state.ports["p"].mac == stored
+
+
+def test_ipv6_addresses_are_normalized_so_deletes_match():
+    state = apply_goal_state(EMPTY, full(1, neighbors=[
+        neighbor("n", A, "FD00:0:0::5", M1, "192.168.0.2", 7)]))
+    assert list(state.neighbors) == [("n", "fd00::5")]
+    after = apply_goal_state(state, delta(1, 2, neighbors=[
+        neighbor("n", A, "fd00:0000::5", "", "", 0, op=DELETE)]))
+    assert not after.neighbors
+
+
+def test_port_without_namespace_gets_a_derived_one():
+    state = apply_goal_state(EMPTY, full(1, ports=[port("p", A, M1)]))
+    assert state.ports["p"].namespace == naming.default_namespace("p")
+
+
+def test_neighbor_type_defaults_to_l2():
+    msg = full(1, neighbors=[neighbor("n", A, "10.0.0.5", M1, "192.168.0.2", 7)])
+    msg.neighbors[0].type = gs.NEIGHBOR_TYPE_UNSPECIFIED
+    assert apply_goal_state(EMPTY, msg).neighbors[("n", "10.0.0.5")].type is NeighborType.L2
+
+
+# --- the plan -----------------------------------------------------------------------
+
+def test_plan_of_a_host():
+    plan = compile_plan(base_state())
+    assert not plan.invalid
+    assert plan.vpcs[A].bridge == naming.bridge_name(A)
+    assert plan.vpcs[A].vxlan == naming.vxlan_name(A)
+    p1 = plan.ports["p1"]
+    assert (p1.addresses, p1.gateways, p1.namespace, p1.bridge) == (
+        (("10.0.0.2", 24),), ("10.0.0.1",), "ns1", naming.bridge_name(A))
+    assert {m: n.host_ip for m, n in plan.fdb[A].items()} == {
+        "fa:16:3e:00:00:07": "192.168.0.2", "fa:16:3e:00:00:08": "192.168.0.3"}
+    assert {ip: n.mac for ip, n in plan.arp[A].items()} == {
+        "10.0.0.7": "fa:16:3e:00:00:07", "10.0.0.8": "fa:16:3e:00:00:08"}
+
+
+@pytest.mark.parametrize("msg, kind, id_, reason", [
+    (full(1, ports=[port("p", A, M1)]), Kind.PORT, "p", "VPC vpc-a is not in the goal state"),
+    (full(1, vpcs=[vpc(A, 1)], ports=[port("p", A, M1, [("nope", "10.0.0.2")])]),
+     Kind.PORT, "p", "subnet nope of address 10.0.0.2 is not in the goal state"),
+    (full(1, vpcs=[vpc(A, 1)], subnets=[subnet("sa", A, "10.0.0.0/24")],
+          ports=[port("p", A, M1, [("sa", "10.1.0.2")])]),
+     Kind.PORT, "p", "outside subnet sa"),
+    (full(1, neighbors=[neighbor("n", A, "10.0.0.5", M1, "192.168.0.2", 7)]),
+     Kind.NEIGHBOR, "n", "VPC vpc-a is not in the goal state"),
+    (full(1, vpcs=[vpc(A, 1)], neighbors=[neighbor("n", A, "10.0.0.5", M1, "192.168.0.2", 7)]),
+     Kind.NEIGHBOR, "n", "VNI 7 is not VPC vpc-a's (1)"),
+    (full(1, vpcs=[vpc(A, 1)], ports=[port("p", A, "bad")]), Kind.PORT, "p", "malformed MAC"),
+])
+def test_plan_reports_what_cannot_be_programmed(msg, kind, id_, reason):
+    plan = compile_plan(apply_goal_state(EMPTY, msg))
+    (outcome,) = plan.invalid
+    assert (outcome.kind, outcome.id, outcome.status) == (kind, id_, Status.INVALID_ARG)
+    assert reason in outcome.reason
+
+
+def test_l3_neighbors_get_forwarding_but_no_arp_entry():
+    plan = compile_plan(apply_goal_state(EMPTY, full(1, vpcs=[vpc(A, 7)], neighbors=[
+        neighbor("n", A, "10.1.0.5", M1, "192.168.0.2", 7, l3=True)])))
+    assert M1 in plan.fdb[A] and A not in plan.arp
+
+
+def test_gateway_per_family_from_the_first_subnet_that_has_one():
+    plan = compile_plan(apply_goal_state(EMPTY, full(1, vpcs=[vpc(A, 7)], subnets=[
+        subnet("s4", A, "10.0.0.0/24"), subnet("s4b", A, "10.0.1.0/24", "10.0.1.1"),
+        subnet("s6", A, "fd00::/64", "fd00::1")], ports=[
+        port("p", A, M1, [("s4", "10.0.0.2"), ("s4b", "10.0.1.2"), ("s6", "fd00::2")])])))
+    pp = plan.ports["p"]
+    assert pp.gateways == ("10.0.1.1", "fd00::1")
+    assert pp.addresses == (("10.0.0.2", 24), ("10.0.1.2", 24), ("fd00::2", 64))
+
+
+def test_plan_cache_compiles_each_state_once():
+    cache, state = PlanCache(), base_state()
+    assert cache.get(state) is cache.get(state)
+    assert cache.get(apply_goal_state(state, delta(5, 6))) is not cache.get(state)
+
+
+# --- device names ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("make, prefix, length", [
+    (naming.bridge_name, "br-", 11),
+    (naming.vxlan_name, "vx-", 11),
+    (naming.veth_host_name, "vh-", 13),
+    (naming.veth_port_name, "vp-", 13),
+])
+@pytest.mark.parametrize("resource_id", ["a", "6f1c2a3e-9b7d-4c1e-8f00-123456789abc", "x" * 300])
+def test_device_names_are_short_deterministic_and_recognizable(make, prefix, length, resource_id):
+    name = make(resource_id)
+    assert name == make(resource_id)
+    assert name.startswith(prefix) and len(name) == length <= naming.IFNAMSIZ
+    assert naming.owned_kind(name) is not None
+
+
+@pytest.mark.parametrize("ifname, kind", [
+    ("br-0123abcd", "bridge"),
+    ("vx-0123abcd", "vxlan"),
+    ("vh-0123456789", "veth_host"),
+    ("vp-0123456789", "veth_port"),
+    ("br-0123abcdef01", None),  # docker's bridges: br-<12 hex>
+    ("br-0123ABCD", None),
+    ("br-lan", None),
+    ("eth0", None),
+    ("vh-012345678", None),
+])
+def test_owned_kind_recognizes_only_our_shapes(ifname, kind):
+    assert naming.owned_kind(ifname) == kind
+
+
+def test_different_ids_get_different_names():
+    ids = [f"port-{i}" for i in range(20_000)]
+    assert len({naming.veth_host_name(i) for i in ids}) == len(ids)
