@@ -20,7 +20,7 @@ from gateway import neutron, openapi
 from gateway.auth import Authenticator
 from gateway.config import GatewaySettings
 from gateway.errors import HttpError, from_rpc_error, neutron_error
-from gateway.headers import grpc_timeout, if_match_revision, request_id
+from gateway.headers import grpc_timeout, idempotency_key, if_match_revision, request_id
 from gateway.routes import Route, Router, build_routes
 from gateway.transcode import build_request, parse_query, requested_fields
 from runtime import context, tracing
@@ -149,6 +149,8 @@ class Gateway:
         principal = self.auth.authenticate(headers)
         timeout = grpc_timeout(headers.get("grpc-timeout"), self.settings.rpc_timeout,
                                self.settings.max_timeout)
+        idem = idempotency_key(headers)
+        metadata = ((context.IDEMPOTENCY_KEY, idem),) if idem else None
         body = await self._read_body(receive) if route.body else b""
         request = build_request(route, path_values=values, query=query, body=body, method=method,
                                 if_revision=if_match_revision(headers.get("if-match"))
@@ -164,7 +166,7 @@ class Gateway:
         ) as span:
             token = context.activate(rc)
             try:
-                response = await route.call(request, timeout=timeout)
+                response = await route.call(request, timeout=timeout, metadata=metadata)
             except grpc.aio.AioRpcError as e:
                 err = from_rpc_error(e)
                 span.set_attribute("http.response.status_code", err.status)

@@ -7,9 +7,10 @@ always_print_fields_with_no_presence semantic), then overlays what
 ListFields() says is set. int64 stays a JSON number (json_format would write
 a string), google.protobuf.Value/Struct/ListValue become plain JSON.
 
-Input: json_format.ParseDict, which already accepts JSON and field names and
-rejects unknown fields and wrong types; query-string values go through one
-precomputed converter per field.
+Input: one strict parser per message type, built the same way: JSON or field
+names, exact JSON types, unknown attributes rejected (json_format.ParseDict
+would take [] for an object and "5" for an integer); query-string values go
+through one precomputed converter per field.
 """
 from __future__ import annotations
 
@@ -182,17 +183,265 @@ class DecodeError(ValueError):
     """The client sent something that does not fit the message."""
 
 
-def parse_into(obj: Any, message: Message) -> None:
+Parser = Callable[[Any, Message, str], None]  # (JSON value, target message, where)
+
+
+def _invalid(where: str, reason: str) -> DecodeError:
+    return DecodeError(f"Invalid input for {where}. Reason: {reason}.")
+
+
+def _kind(v: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number", type(None): "null"}.get(type(v), type(v).__name__)
+
+
+def _check_str(v: Any, where: str) -> str:
+    if type(v) is not str:
+        raise _invalid(where, f"expected a string, got {_kind(v)}")
+    return v
+
+
+def _check_bool(v: Any, where: str) -> bool:
+    if type(v) is not bool:
+        raise _invalid(where, f"expected a boolean, got {_kind(v)}")
+    return v
+
+
+def _check_float(v: Any, where: str) -> float:
+    if type(v) not in (int, float):
+        raise _invalid(where, f"expected a number, got {_kind(v)}")
+    return float(v)
+
+
+def _int_checker(fd: FD) -> Callable[[Any, str], int]:
+    lo, hi = _INT_RANGES[fd.type]
+
+    def check(v: Any, where: str) -> int:
+        if type(v) is float and v.is_integer():
+            v = int(v)  # JSON Schema's integer: 3.0 is 3
+        if type(v) is not int:
+            raise _invalid(where, f"expected an integer, got {_kind(v)}")
+        if not lo <= v <= hi:
+            raise _invalid(where, f"{v} is out of range [{lo}, {hi}]")
+        return v
+    return check
+
+
+def _enum_checker(fd: FD) -> Callable[[Any, str], int]:
+    by_name = {v.name: v.number for v in fd.enum_type.values}
+
+    def check(v: Any, where: str) -> int:
+        if type(v) is str and v in by_name:
+            return by_name[v]
+        if type(v) is int and v in fd.enum_type.values_by_number:
+            return v
+        raise _invalid(where, f"expected one of {sorted(by_name)}")
+    return check
+
+
+def _check_bytes(v: Any, where: str) -> bytes:
+    try:
+        return base64.b64decode(_check_str(v, where), validate=True)
+    except ValueError:
+        raise _invalid(where, "expected base64") from None
+
+
+def _set_value(target: Message, v: Any, where: str) -> None:
+    """Any JSON into a google.protobuf.Value."""
+    if v is None:
+        target.null_value = 0
+    elif type(v) is bool:
+        target.bool_value = v
+    elif type(v) in (int, float):
+        target.number_value = float(v)
+    elif type(v) is str:
+        target.string_value = v
+    elif type(v) is list:
+        _set_list(target.list_value, v, where)
+    elif type(v) is dict:
+        _set_struct(target.struct_value, v, where)
+    else:
+        raise _invalid(where, f"unsupported {_kind(v)}")
+
+
+def _set_struct(target: Message, v: Any, where: str) -> None:
+    if type(v) is not dict:
+        raise _invalid(where, f"expected an object, got {_kind(v)}")
+    target.Clear()
+    target.SetInParent()
+    for k, x in v.items():
+        _set_value(target.fields[k], x, f"{where}.{k}")
+
+
+def _set_list(target: Message, v: Any, where: str) -> None:
+    if type(v) is not list:
+        raise _invalid(where, f"expected a list, got {_kind(v)}")
+    target.Clear()
+    target.SetInParent()
+    for i, x in enumerate(v):
+        _set_value(target.values.add(), x, f"{where}[{i}]")
+
+
+_WKT_SETTERS = {
+    "google.protobuf.Value": _set_value,
+    "google.protobuf.Struct": _set_struct,
+    "google.protobuf.ListValue": _set_list,
+}
+
+
+class Parsers:
+    """Builds and caches one strict JSON -> message parser per message type:
+    JSON or field names, exact JSON types (an integer may be written 3.0, as
+    JSON Schema allows), null meaning "unset" (a Value's null is kept: it is
+    how a subnet says "no gateway"), anything unknown an error."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Parser] = {}
+
+    def __call__(self, desc: _d.Descriptor) -> Parser:
+        name = desc.full_name
+        got = self._cache.get(name)
+        if got is not None:
+            return got
+        if name in _WKT_SETTERS:
+            setter = _WKT_SETTERS[name]
+            self._cache[name] = lambda v, m, where: setter(m, v, where)
+        elif name.startswith("google.protobuf."):
+            def wkt(v: Any, m: Message, where: str) -> None:
+                try:
+                    json_format.ParseDict(v, m)
+                except (json_format.ParseError, ValueError, TypeError, AttributeError) as e:
+                    raise _invalid(where, str(e).split("\n", 1)[0]) from None
+            self._cache[name] = wkt
+        else:
+            self._cache[name] = lambda v, m, where: self._cache[name](v, m, where)  # recursion
+            self._cache[name] = self._build(desc)
+        return self._cache[name]
+
+    def _element(self, fd: FD) -> Callable[[Any, str], Any]:
+        if fd.type == FD.TYPE_STRING:
+            return _check_str
+        if fd.type == FD.TYPE_BOOL:
+            return _check_bool
+        if fd.type in _INT_TYPES:
+            return _int_checker(fd)
+        if fd.type in (FD.TYPE_DOUBLE, FD.TYPE_FLOAT):
+            return _check_float
+        if fd.type == FD.TYPE_ENUM:
+            return _enum_checker(fd)
+        if fd.type == FD.TYPE_BYTES:
+            return _check_bytes
+        raise TypeError(f"no JSON parser for {fd.full_name}")
+
+    def _setter(self, fd: FD) -> Callable[[Any, Message, str], None]:
+        name = fd.name
+        if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+            key_fd = fd.message_type.fields_by_name["key"]
+            val_fd = fd.message_type.fields_by_name["value"]
+            key_conv = query_converter(key_fd)
+            if val_fd.type == FD.TYPE_MESSAGE:
+                sub = self(val_fd.message_type)
+
+                def put(m, k, x, where):
+                    sub(x, getattr(m, name)[k], where)
+            else:
+                elem = self._element(val_fd)
+
+                def put(m, k, x, where):
+                    getattr(m, name)[k] = elem(x, where)
+
+            def set_map(v, m, where):
+                if v is None:
+                    m.ClearField(name)
+                    return
+                if type(v) is not dict:
+                    raise _invalid(where, f"expected an object, got {_kind(v)}")
+                for k, x in v.items():
+                    try:
+                        key = key_conv(k)
+                    except ValueError:
+                        raise _invalid(where, f"bad key {k!r}") from None
+                    put(m, key, x, f"{where}.{k}")
+            return set_map
+
+        if fd.type == FD.TYPE_MESSAGE:
+            sub = self(fd.message_type)
+            is_value = fd.message_type.full_name == "google.protobuf.Value"
+            if fd.is_repeated:
+                def set_messages(v, m, where):
+                    if v is None:
+                        m.ClearField(name)
+                        return
+                    if type(v) is not list:
+                        raise _invalid(where, f"expected a list, got {_kind(v)}")
+                    container = getattr(m, name)
+                    del container[:]
+                    for i, x in enumerate(v):
+                        sub(x, container.add(), f"{where}[{i}]")
+                return set_messages
+
+            def set_message(v, m, where):
+                if v is None and not is_value:
+                    m.ClearField(name)
+                    return
+                target = getattr(m, name)
+                target.SetInParent()
+                sub(v, target, where)
+            return set_message
+
+        elem = self._element(fd)
+        if fd.is_repeated:
+            def set_scalars(v, m, where):
+                if v is None:
+                    m.ClearField(name)
+                    return
+                if type(v) is not list:
+                    raise _invalid(where, f"expected a list, got {_kind(v)}")
+                container = getattr(m, name)
+                del container[:]
+                container.extend([elem(x, f"{where}[{i}]") for i, x in enumerate(v)])
+            return set_scalars
+
+        def set_scalar(v, m, where):
+            if v is None:
+                m.ClearField(name)
+                return
+            setattr(m, name, elem(v, where))
+        return set_scalar
+
+    def _build(self, desc: _d.Descriptor) -> Parser:
+        by_key: dict[str, Callable] = {}
+        for fd in desc.fields:
+            setter = self._setter(fd)
+            by_key[fd.json_name] = setter
+            by_key[fd.name] = setter
+        label = desc.name.lower()
+
+        def parse(v: Any, m: Message, where: str) -> None:
+            if type(v) is not dict:
+                raise _invalid(where or label, f"expected an object, got {_kind(v)}")
+            for key, x in v.items():
+                setter = by_key.get(key)
+                if setter is None:
+                    raise DecodeError(f"Unrecognized attribute(s) '{key}'"
+                                      + (f" in {where}" if where else ""))
+                setter(x, m, f"{where}.{key}" if where else key)
+        return parse
+
+
+_PARSERS = Parsers()
+
+
+def parse_into(obj: Any, message: Message, parsers: Parsers = _PARSERS) -> None:
     """Merges a decoded JSON object into message; DecodeError on wrong types,
     unknown fields or anything else the input alone gets wrong."""
     if not isinstance(obj, dict):
         raise DecodeError("The request body must be a JSON object.")
     try:
-        json_format.ParseDict(obj, message, ignore_unknown_fields=False, max_recursion_depth=64)
-    except json_format.ParseError as e:
-        # json_format appends the list of available fields: keep the first line.
-        raise DecodeError(str(e).split("\n", 1)[0].strip()) from None
-    except (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError) as e:
+        parsers(message.DESCRIPTOR)(obj, message, "")
+    except DecodeError:
+        raise
+    except (ValueError, TypeError, KeyError, RecursionError, OverflowError, UnicodeError) as e:
         raise DecodeError(f"Invalid request body: {e}") from None
 
 

@@ -25,6 +25,15 @@ def request_id(headers: dict[str, str]) -> str:
     return "req-" + str(uuid.uuid4())
 
 
+def idempotency_key(headers: dict[str, str]) -> str:
+    """Idempotency-Key: the caller's name for this one call, so that a retry
+    of it gets the first outcome (forwarded as x-idempotency-key)."""
+    given = headers.get("idempotency-key", "")
+    if given and not _REQUEST_ID.match(given):
+        raise bad_request("Idempotency-Key must be 1-128 characters of [A-Za-z0-9_.:/+=-].")
+    return given
+
+
 def grpc_timeout(raw: str | None, default: float, maximum: float) -> float:
     """Grpc-Timeout ("5S", "100m": digits and a unit, as in the gRPC wire
     format) in seconds; the default when absent; capped at maximum."""
