@@ -127,9 +127,16 @@ class LocalCluster:
         label = name if replica == 0 else f"{name}-{replica}"
         return self._spawn(label, [sys.executable, "-m", name], address, env)
 
-    def start_gateway(self) -> Process:
+    def start_gateway(self, listen: str | None = None, replica: int = 0,
+                      extra_env: dict[str, str] | None = None) -> Process:
+        """The REST gateway; another one (replica > 0) may listen elsewhere
+        with extra settings, e.g. ALCOR_TOKEN_FILE."""
         env = self.service_env()
-        return self._spawn("gateway", [sys.executable, "-m", "gateway"], self.address("gateway"), env)
+        address = listen or self.address("gateway")
+        env["ALCOR_LISTEN"] = address
+        env.update(extra_env or {})
+        label = "gateway" if replica == 0 else f"gateway-{replica}"
+        return self._spawn(label, [sys.executable, "-m", "gateway"], address, env)
 
     def start(self, timeout: float = 60.0) -> "LocalCluster":
         self.base_dir.mkdir(parents=True, exist_ok=True)
