@@ -12,9 +12,9 @@ Token mode (ALCOR_TOKEN_FILE / --token-file names a JSON file):
   Every request but GET / (version discovery) and GET /openapi.json must
   carry a listed X-Auth-Token, else 401. X-Project-Id / X-Roles headers are
   ignored: the token decides. Use `openstack --os-auth-type admin_token
-  --os-token s3cret-alice --os-endpoint http://HOST:9696/v2.0/` (admin_token
-  skips discovery, so the endpoint names the version). The file is read at
-  start-up and re-read when its modification time changes.
+  --os-token s3cret-alice --os-endpoint http://HOST:9696` (admin_token skips
+  discovery and appends v2.0 itself). The file is read at start-up and
+  re-read when its modification time changes.
 
 No-auth mode (no token file; the local cluster's default): the caller is
 trusted, like Neutron with auth_strategy=noauth behind keystonemiddleware's
