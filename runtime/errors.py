@@ -118,11 +118,32 @@ def code_for(err: AlcorError) -> grpc.StatusCode:
     return REASON_CODES.get(err.reason, err.code)
 
 
-def to_status(err: AlcorError) -> grpc.Status:
+def to_status_proto(err: AlcorError) -> status_pb2.Status:
+    """The google.rpc.Status of a domain error (ErrorInfo carries the reason)."""
     info = error_details_pb2.ErrorInfo(reason=err.reason, domain=DOMAIN)
     st = status_pb2.Status(code=code_for(err).value[0], message=err.message)
     st.details.add().Pack(info)
-    return rpc_status.to_status(st)
+    return st
+
+
+def to_status(err: AlcorError) -> grpc.Status:
+    return rpc_status.to_status(to_status_proto(err))
+
+
+def from_status_proto(st: status_pb2.Status) -> AlcorError:
+    """The domain error a google.rpc.Status carries (per-call errors of a batch)."""
+    code = next((c for c in grpc.StatusCode if c.value[0] == st.code), grpc.StatusCode.UNKNOWN)
+    reason = None
+    for detail in st.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason = info.reason
+    cls = _BY_CODE.get(code, AlcorError)
+    out = cls(st.message or code.name, reason=reason or cls.reason)
+    if reason is None and cls is AlcorError:
+        out.code = code
+    return out
 
 
 _BY_CODE: dict[grpc.StatusCode, type[AlcorError]] = {

@@ -107,6 +107,24 @@ class ResourceStore(Generic[M]):
                 if rid in got:
                     yield got[rid]
 
+    async def _index_scan(self, attr: str, value: str, after: str) -> AsyncIterator[list[str]]:
+        """Ids under one index value, in id order, after `after`, in pages."""
+        prefix = keys.index(self.family, attr, value)
+        start = prefix + after.encode() + b"\0" if after else prefix
+        end = keys.prefix_end(prefix)
+        while True:
+            kvs, more, _ = await self.store.range(start, end, limit=SCAN_PAGE, keys_only=True)
+            if kvs:
+                yield [kv.key[len(prefix):].decode() for kv in kvs]
+            if not more or not kvs:
+                return
+            start = kvs[-1].key + b"\0"
+
+    async def _by_ids_stream(self, pages: AsyncIterator[list[str]]) -> AsyncIterator[M]:
+        async for ids in pages:
+            async for m in self._by_ids(ids):
+                yield m
+
     async def _scan_from(self, after: str) -> AsyncIterator[M]:
         start = self.key(after) + b"\0" if after else self._prefix
         end = keys.prefix_end(self._prefix)
@@ -134,22 +152,23 @@ class ResourceStore(Generic[M]):
         filter offers a narrower one."""
         filters = q.filters
         simple = not q.sort and not q.page_reverse
+        attr = next((a for a in self.indexes if a in filters), None)
+        if attr is None and scope is not None and scope[0] in self.indexes:
+            attr, values = scope[0], [scope[1]]
+        elif attr is not None:
+            values = sorted(filters[attr])
         if "id" in filters:
-            source = self._by_ids(sorted(filters["id"]))
+            source = self._by_ids(sorted(i for i in filters["id"] if not (simple and q.marker and i <= q.marker)))
+        elif attr is not None and simple and len(values) == 1:
+            # Index keys sort by resource id: page through them from the marker.
+            source = self._by_ids_stream(self._index_scan(attr, values[0], q.marker))
+        elif attr is not None:
+            ids = await self.index_ids(attr, values)
+            if simple and q.marker:
+                ids = [i for i in ids if i > q.marker]
+            source = self._by_ids(ids)
         else:
-            attr = next((a for a in self.indexes if a in filters), None)
-            if attr is not None:
-                ids = await self.index_ids(attr, filters[attr])
-            elif scope is not None and scope[0] in self.indexes:
-                ids = await self.index_ids(scope[0], [scope[1]])
-            else:
-                ids = None
-            if ids is None:
-                source = self._scan_from(q.marker if simple else "")
-            else:
-                if simple and q.marker:
-                    ids = [i for i in ids if i > q.marker]
-                source = self._by_ids(ids)
+            source = self._scan_from(q.marker if simple else "")
         if simple:
             # Key order is id order: stop as soon as one item past the page shows.
             items: list[M] = []

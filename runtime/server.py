@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from dataclasses import dataclass
 from typing import Awaitable, Callable
@@ -119,10 +120,8 @@ def run(name: str, default_addr_field: str, register: Register, argv: list[str] 
     import sys
 
     settings = Settings.from_env(sys.argv[1:] if argv is None else argv)
-    try:
+    if os.environ.get("ALCOR_UVLOOP", "1") != "0":
         import uvloop
 
         uvloop.install()
-    except ImportError:  # pragma: no cover - uvloop is a pinned dependency
-        pass
     asyncio.run(serve(name, getattr(settings, default_addr_field), register, settings))

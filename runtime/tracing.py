@@ -29,8 +29,14 @@ def setup(service_name: str) -> None:
     trace.set_tracer_provider(provider)
 
 
+_tracer: trace.Tracer | None = None
+
+
 def tracer() -> trace.Tracer:
-    return trace.get_tracer("alcor")
+    global _tracer
+    if _tracer is None:  # get_tracer is costly per call; one is enough
+        _tracer = trace.get_tracer("alcor")
+    return _tracer
 
 
 def extract(metadata: Iterable[tuple[str, str]]):

@@ -36,4 +36,4 @@ class NodeServicer(node_pb2_grpc.NodeServiceServicer):
         return node_pb2.DeleteNodeResponse()
 
     async def LookupNodes(self, request, context):
-        return node_pb2.LookupNodesResponse(nodes=await self.nodes.lookup(list(request.names)))
+        return node_pb2.LookupNodesResponse(nodes=await self.nodes.lookup(list(request.names), request.skip_missing))

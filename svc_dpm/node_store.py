@@ -52,19 +52,19 @@ class NodeStore:
     async def get(self, node_id: str) -> node_pb2.Node:
         return await self.nodes.get(node_id)
 
-    async def lookup(self, names: list[str]) -> list[node_pb2.Node]:
-        """Nodes by name, in order; an unregistered name is an error."""
+    async def lookup(self, names: list[str], skip_missing: bool = False) -> list[node_pb2.Node]:
+        """Nodes by name, in order; an unregistered name is an error (or,
+        with skip_missing, left out)."""
         unique = list(dict.fromkeys(names))
         ids = await self.store.get_many([_name_key(n) for n in unique])
         by_name = {n: ids[_name_key(n)].value.decode() for n in unique if _name_key(n) in ids}
-        for n in unique:
-            if n not in by_name:
-                raise nodelogic.host_not_registered(n)
         got = await self.nodes.get_many(by_name.values())
         out = []
         for n in names:
-            node = got.get(by_name[n])
+            node = got.get(by_name.get(n, ""))
             if node is None:
+                if skip_missing:
+                    continue
                 raise nodelogic.host_not_registered(n)
             out.append(node)
         return out

@@ -2,7 +2,10 @@
 allocations on one subnet costs one read and one transaction per burst."""
 from __future__ import annotations
 
+import asyncio
+
 from alcor.v1 import ipam_pb2, ipam_pb2_grpc
+from runtime.errors import AlcorError, to_status_proto
 from runtime.batcher import GroupCommit
 from runtime.idempotency import Idempotency
 from svc_ip.store import IpamStore
@@ -21,8 +24,24 @@ class IpamServicer(ipam_pb2_grpc.IpamServiceServicer):
         allocations = await self._allocate.submit((list(request.requests), key))
         return ipam_pb2.AllocateIpsResponse(allocations=allocations)
 
+    async def AllocateIpsBatch(self, request, context):
+        keys = list(request.idempotency_keys) + [""] * (len(request.calls) - len(request.idempotency_keys))
+        # Each call joins the group commit on its own, so one bad call fails alone.
+        outcomes = await asyncio.gather(
+            *(self._allocate.submit((list(c.requests), k)) for c, k in zip(request.calls, keys)),
+            return_exceptions=True)
+        return ipam_pb2.AllocateIpsBatchResponse(outcomes=[
+            ipam_pb2.AllocateIpsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
+            else _raise(o) if isinstance(o, BaseException)
+            else ipam_pb2.AllocateIpsOutcome(allocated=ipam_pb2.AllocateIpsResponse(allocations=o))
+            for o in outcomes])
+
     async def ReleaseIps(self, request, context):
         if not request.allocations:
             return ipam_pb2.ReleaseIpsResponse()
         n = await self._release.submit(list(request.allocations))
         return ipam_pb2.ReleaseIpsResponse(released=n)
+
+
+def _raise(e: BaseException):
+    raise e

@@ -2,7 +2,10 @@
 transaction per burst)."""
 from __future__ import annotations
 
+import asyncio
+
 from alcor.v1 import mac_pb2, mac_pb2_grpc
+from runtime.errors import AlcorError, to_status_proto
 from runtime.batcher import GroupCommit
 from runtime.idempotency import Idempotency
 from svc_mac.store import MacStore
@@ -19,8 +22,23 @@ class MacServicer(mac_pb2_grpc.MacServiceServicer):
         return mac_pb2.AllocateMacsResponse(
             mac_addresses=await self._allocate.submit((list(request.requests), Idempotency.call_key())))
 
+    async def AllocateMacsBatch(self, request, context):
+        keys = list(request.idempotency_keys) + [""] * (len(request.calls) - len(request.idempotency_keys))
+        outcomes = await asyncio.gather(
+            *(self._allocate.submit((list(c.requests), k)) for c, k in zip(request.calls, keys)),
+            return_exceptions=True)
+        return mac_pb2.AllocateMacsBatchResponse(outcomes=[
+            mac_pb2.AllocateMacsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
+            else _raise(o) if isinstance(o, BaseException)
+            else mac_pb2.AllocateMacsOutcome(allocated=mac_pb2.AllocateMacsResponse(mac_addresses=o))
+            for o in outcomes])
+
     async def ReleaseMacs(self, request, context):
         if not request.mac_addresses:
             return mac_pb2.ReleaseMacsResponse()
         return mac_pb2.ReleaseMacsResponse(
             released=await self._release.submit(list(request.mac_addresses)))
+
+
+def _raise(e: BaseException):
+    raise e

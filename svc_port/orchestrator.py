@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 
 from alcor.v1 import (common_pb2, ipam_pb2, ipam_pb2_grpc, mac_pb2, mac_pb2_grpc, network_pb2,
                       network_pb2_grpc, node_pb2, node_pb2_grpc, port_pb2)
+from runtime import context
+from runtime.batcher import GroupCommit
 from runtime.clients import call
 from runtime.context import IDEMPOTENCY_KEY
 from runtime.idempotency import Idempotency
 from runtime.store import StoreConflict
 from runtime.config import Settings
-from runtime.errors import AlcorError
+from runtime.errors import AlcorError, Contention, NotFound, from_status_proto
 from runtime.resources import apply_mask, check_revision, now
 from runtime.retry import on_conflict
 from svc_mac.macs import normalize as normalize_mac
 from svc_port import ports as portlogic
+from svc_dpm.nodes import host_not_registered
 from svc_port.store import PortStore
 
 log = logging.getLogger("alcor.svc_port")
@@ -33,6 +37,7 @@ class PortOrchestrator:
         self.settings = settings
         self.vpc, self.ipam, self.macs, self.nodes = vpc, ipam, macs, nodes
         self.idempotency = Idempotency(store.store, "ports")
+        self._creates = GroupCommit(self._create_batch, max_batch=256)
 
     # --- helpers -------------------------------------------------------------
 
@@ -83,51 +88,140 @@ class PortOrchestrator:
     # --- create --------------------------------------------------------------
 
     async def create(self, reqs: list[port_pb2.Port]) -> list[port_pb2.Port]:
+        """One CreatePorts call (a port or a bulk, all or none). Concurrent
+        calls are group-committed: one look-up of networks and hosts, one
+        batched allocation per allocator and one etcd batch for all of them,
+        each call still succeeding or failing alone."""
         key = Idempotency.create_key()
         if key:
             recorded = await self.idempotency.recorded(key)
             if recorded is not None:
                 return await self._replay(recorded)
         ports = [portlogic.new_port(r, self.settings.default_project) for r in reqs]
-        net_ids = sorted({p.network_id for p in ports})
-        nets_resp, _ = await asyncio.gather(
-            call(self.vpc.LookupNetworks(network_pb2.LookupNetworksRequest(ids=net_ids))),
-            self._lookup_nodes([p.binding_host_id for p in ports]),
-        )
-        nets = {n.network.id: n for n in nets_resp.networks}
-        ip_reqs, spans = [], []
-        for p in ports:
-            wanted = portlogic.ip_requests(p, nets[p.network_id])
-            spans.append((len(ip_reqs), len(ip_reqs) + len(wanted)))
-            ip_reqs += wanted
-        mac_reqs = [mac_pb2.MacRequest(mac_address=p.mac_address) for p in ports]
-        ips, macs = await self._allocate(ip_reqs, mac_reqs, key)
-        for p, (a, b), mac in zip(ports, spans, macs):
-            del p.fixed_ips[:]
-            p.fixed_ips.extend(common_pb2.FixedIp(subnet_id=x.subnet_id, ip_address=x.ip_address)
-                               for x in ips[a:b])
-            p.mac_address = mac
-        record = [await self.idempotency.record_unit(key, "\n".join(p.id for p in ports).encode())] \
-            if key else []
+        return await self._creates.submit(CreateCall(ports, key, context.current()))
+
+    async def _create_batch(self, calls: list["CreateCall"]) -> list:
+        token = context.activate(context.RequestContext(request_id=calls[0].ctx.request_id))
         try:
-            await self.store.create_all(ports, record)
-        except StoreConflict as e:
-            if key and self.idempotency.record_key(key) in e.current:
-                # A concurrent duplicate of this create finished first: keep
-                # what its ports hold (the allocation calls may have shared
-                # their outcome with it), give back the rest.
-                winner = await self._replay(await self.idempotency.recorded(key) or b"")
-                held_ips = {f.ip_address for p in winner for f in p.fixed_ips}
-                held_macs = {p.mac_address for p in winner}
-                await self._release([a for a in ips if a.ip_address not in held_ips],
-                                    [m for m in macs if m not in held_macs])
-                return winner
-            await self._release(ips, macs)
-            raise
-        except BaseException:
-            await self._release(ips, macs)
-            raise
-        return ports
+            return await self._create_batch_as_admin(calls)
+        finally:
+            context.reset(token)
+
+    async def _create_batch_as_admin(self, calls: list["CreateCall"]) -> list:
+        out: list = [None] * len(calls)
+        # A retry racing its original in the same batch rides on the original.
+        first: dict[str, int] = {}
+        dup_of: dict[int, int] = {}
+        for i, c in enumerate(calls):
+            if c.key and c.key in first:
+                dup_of[i] = first[c.key]
+            elif c.key:
+                first[c.key] = i
+        todo = [i for i in range(len(calls)) if i not in dup_of]
+
+        net_ids = sorted({p.network_id for i in todo for p in calls[i].ports})
+        host_names = sorted({p.binding_host_id for i in todo for p in calls[i].ports if p.binding_host_id})
+        nets_resp, nodes_resp = await asyncio.gather(
+            call(self.vpc.LookupNetworks(network_pb2.LookupNetworksRequest(ids=net_ids, skip_missing=True))),
+            call(self.nodes.LookupNodes(node_pb2.LookupNodesRequest(names=host_names, skip_missing=True)))
+            if host_names else _none())
+        nets = {n.network.id: n for n in nets_resp.networks}
+        hosts = {n.name for n in nodes_resp.nodes} if nodes_resp else set()
+
+        live, ip_calls, mac_calls, spans = [], [], [], {}
+        for i in todo:
+            c = calls[i]
+            try:
+                wanted: list[ipam_pb2.IpRequest] = []
+                cuts = []
+                for p in c.ports:
+                    n = nets.get(p.network_id)
+                    if n is None or not _visible_to(c.ctx, n.network):
+                        raise NotFound(f"Network {p.network_id} could not be found.", reason="NetworkNotFound")
+                    if p.binding_host_id and p.binding_host_id not in hosts:
+                        raise host_not_registered(p.binding_host_id)
+                    reqs = portlogic.ip_requests(p, n)
+                    cuts.append((len(wanted), len(wanted) + len(reqs)))
+                    wanted += reqs
+                spans[i] = cuts
+                ip_calls.append(ipam_pb2.AllocateIpsRequest(requests=wanted))
+                mac_calls.append(mac_pb2.AllocateMacsRequest(
+                    requests=[mac_pb2.MacRequest(mac_address=p.mac_address) for p in c.ports]))
+                live.append(i)
+            except AlcorError as e:
+                out[i] = e
+        if live:
+            ip_keys = [f"{calls[i].key}/ips" if calls[i].key else "" for i in live]
+            mac_keys = [f"{calls[i].key}/macs" if calls[i].key else "" for i in live]
+            ip_resp, mac_resp = await asyncio.gather(
+                call(self.ipam.AllocateIpsBatch(ipam_pb2.AllocateIpsBatchRequest(
+                    calls=ip_calls, idempotency_keys=ip_keys))),
+                call(self.macs.AllocateMacsBatch(mac_pb2.AllocateMacsBatchRequest(
+                    calls=mac_calls, idempotency_keys=mac_keys))))
+            ready = []
+            give_back_ips, give_back_macs = [], []
+            for i, ipo, maco in zip(live, ip_resp.outcomes, mac_resp.outcomes):
+                ips = list(ipo.allocated.allocations) if ipo.HasField("allocated") else None
+                macs = list(maco.allocated.mac_addresses) if maco.HasField("allocated") else None
+                if ips is None or macs is None:
+                    give_back_ips += ips or []
+                    give_back_macs += macs or []
+                    out[i] = from_status_proto(ipo.error if ips is None else maco.error)
+                    continue
+                for p, (a, b), mac in zip(calls[i].ports, spans[i], macs):
+                    del p.fixed_ips[:]
+                    p.fixed_ips.extend(common_pb2.FixedIp(subnet_id=x.subnet_id, ip_address=x.ip_address)
+                                       for x in ips[a:b])
+                    p.mac_address = mac
+                calls[i].ips, calls[i].macs = ips, macs
+                ready.append(i)
+            await self._release(give_back_ips, give_back_macs)
+            await self._persist([calls[i] for i in ready])
+            for i in ready:
+                out[i] = calls[i].outcome
+        for i, j in dup_of.items():
+            out[i] = out[j]
+        return out
+
+    async def _persist(self, calls: list["CreateCall"]) -> None:
+        """All ready calls in one etcd batch; if that fails, call by call, so
+        one call's failure (a network deleted meanwhile, a duplicate that
+        finished first) stays its own."""
+        if not calls:
+            return
+        for c in calls:
+            if c.key:
+                c.units = [await self.idempotency.record_unit(
+                    c.key, "\n".join(p.id for p in c.ports).encode())]
+        try:
+            await self.store.create_all([p for c in calls for p in c.ports],
+                                        [u for c in calls for u in c.units])
+            for c in calls:
+                c.outcome = c.ports
+            return
+        except (StoreConflict, AlcorError):
+            pass  # nothing landed (all or none): sort it out call by call
+        for c in calls:
+            try:
+                await self.store.create_all(c.ports, c.units)
+                c.outcome = c.ports
+            except StoreConflict as e:
+                if c.key and self.idempotency.record_key(c.key) in e.current:
+                    # A concurrent duplicate of this create finished first: keep
+                    # what its ports hold (the allocators may have shared their
+                    # outcome with it), give back the rest.
+                    winner = await self._replay(await self.idempotency.recorded(c.key) or b"")
+                    held_ips = {f.ip_address for p in winner for f in p.fixed_ips}
+                    held_macs = {p.mac_address for p in winner}
+                    await self._release([a for a in c.ips if a.ip_address not in held_ips],
+                                        [m for m in c.macs if m not in held_macs])
+                    c.outcome = winner
+                else:
+                    await self._release(c.ips, c.macs)
+                    c.outcome = Contention("concurrent update, try again")
+            except AlcorError as e:
+                await self._release(c.ips, c.macs)
+                c.outcome = e
 
     async def _replay(self, recorded: bytes) -> list[port_pb2.Port]:
         """The ports a create with this key made the first time."""
@@ -203,3 +297,25 @@ class PortOrchestrator:
                 await self._finish_release(p, rev)
             except AlcorError as e:
                 log.warning("pending release of port %s: %s", p.id, e)
+
+
+@dataclass
+class CreateCall:
+    """One CreatePorts call waiting in the group commit: its validated ports,
+    its idempotency key and the caller's context (the batch runs elsewhere)."""
+
+    ports: list[port_pb2.Port]
+    key: str
+    ctx: context.RequestContext
+    ips: list = field(default_factory=list)
+    macs: list = field(default_factory=list)
+    units: list = field(default_factory=list)
+    outcome: object = None
+
+
+def _visible_to(ctx: context.RequestContext, n: network_pb2.Network) -> bool:
+    return ctx.is_admin or ctx.project_id == n.project_id or n.shared
+
+
+async def _none():
+    return None

@@ -41,7 +41,7 @@ class NetworkServicer(network_pb2_grpc.NetworkServiceServicer):
 
     async def LookupNetworks(self, request, context):
         return network_pb2.LookupNetworksResponse(
-            networks=await self.vpcs.lookup_networks(list(request.ids)))
+            networks=await self.vpcs.lookup_networks(list(request.ids), request.skip_missing))
 
 
 class SubnetServicer(subnet_pb2_grpc.SubnetServiceServicer):

@@ -131,7 +131,7 @@ class VpcStore:
                             "or more ports still in use on the network.", reason="NetworkInUse") from None
             raise
 
-    async def lookup_networks(self, ids: list[str]) -> list[network_pb2.NetworkWithSubnets]:
+    async def lookup_networks(self, ids: list[str], skip_missing: bool = False) -> list[network_pb2.NetworkWithSubnets]:
         nets = await self.networks.get_many(ids)
         subnet_ids = [s for n in nets.values() for s in n.subnets]
         subs = await self.subnets.get_many(subnet_ids)
@@ -139,6 +139,8 @@ class VpcStore:
         for i in ids:
             n = nets.get(i)
             if n is None or not netlogic.visible(n):
+                if skip_missing:
+                    continue
                 raise netlogic.not_found(i)
             out.append(network_pb2.NetworkWithSubnets(
                 network=n, subnets=[subs[s] for s in n.subnets if s in subs]))

@@ -1,4 +1,5 @@
 # DO NOT EDIT: generated from protos/ by tools/gen_protos.sh
+from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -54,3 +55,25 @@ class ReleaseIpsResponse(_message.Message):
     RELEASED_FIELD_NUMBER: _ClassVar[int]
     released: int
     def __init__(self, released: _Optional[int] = ...) -> None: ...
+
+class AllocateIpsBatchRequest(_message.Message):
+    __slots__ = ("calls", "idempotency_keys")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEYS_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[AllocateIpsRequest]
+    idempotency_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, calls: _Optional[_Iterable[_Union[AllocateIpsRequest, _Mapping]]] = ..., idempotency_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AllocateIpsOutcome(_message.Message):
+    __slots__ = ("allocated", "error")
+    ALLOCATED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    allocated: AllocateIpsResponse
+    error: _status_pb2.Status
+    def __init__(self, allocated: _Optional[_Union[AllocateIpsResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
+class AllocateIpsBatchResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[AllocateIpsOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateIpsOutcome, _Mapping]]] = ...) -> None: ...

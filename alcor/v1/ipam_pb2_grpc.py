@@ -47,6 +47,11 @@ class IpamServiceStub:
                 request_serializer=alcor_dot_v1_dot_ipam__pb2.ReleaseIpsRequest.SerializeToString,
                 response_deserializer=alcor_dot_v1_dot_ipam__pb2.ReleaseIpsResponse.FromString,
                 _registered_method=True)
+        self.AllocateIpsBatch = channel.unary_unary(
+                '/alcor.v1.IpamService/AllocateIpsBatch',
+                request_serializer=alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchRequest.SerializeToString,
+                response_deserializer=alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchResponse.FromString,
+                _registered_method=True)
 
 
 class IpamServiceServicer:
@@ -68,6 +73,14 @@ class IpamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AllocateIpsBatch(self, request, context):
+        """Many independent AllocateIps calls in one RPC (and one etcd
+        transaction): each call is all or none on its own, and answers alone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IpamServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -80,6 +93,11 @@ def add_IpamServiceServicer_to_server(servicer, server):
                     servicer.ReleaseIps,
                     request_deserializer=alcor_dot_v1_dot_ipam__pb2.ReleaseIpsRequest.FromString,
                     response_serializer=alcor_dot_v1_dot_ipam__pb2.ReleaseIpsResponse.SerializeToString,
+            ),
+            'AllocateIpsBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.AllocateIpsBatch,
+                    request_deserializer=alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchRequest.FromString,
+                    response_serializer=alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -138,6 +156,33 @@ class IpamService:
             '/alcor.v1.IpamService/ReleaseIps',
             alcor_dot_v1_dot_ipam__pb2.ReleaseIpsRequest.SerializeToString,
             alcor_dot_v1_dot_ipam__pb2.ReleaseIpsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AllocateIpsBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/alcor.v1.IpamService/AllocateIpsBatch',
+            alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchRequest.SerializeToString,
+            alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

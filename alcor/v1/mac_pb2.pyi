@@ -1,4 +1,5 @@
 # DO NOT EDIT: generated from protos/ by tools/gen_protos.sh
+from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -36,3 +37,25 @@ class ReleaseMacsResponse(_message.Message):
     RELEASED_FIELD_NUMBER: _ClassVar[int]
     released: int
     def __init__(self, released: _Optional[int] = ...) -> None: ...
+
+class AllocateMacsBatchRequest(_message.Message):
+    __slots__ = ("calls", "idempotency_keys")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEYS_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[AllocateMacsRequest]
+    idempotency_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, calls: _Optional[_Iterable[_Union[AllocateMacsRequest, _Mapping]]] = ..., idempotency_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AllocateMacsOutcome(_message.Message):
+    __slots__ = ("allocated", "error")
+    ALLOCATED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    allocated: AllocateMacsResponse
+    error: _status_pb2.Status
+    def __init__(self, allocated: _Optional[_Union[AllocateMacsResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
+class AllocateMacsBatchResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[AllocateMacsOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateMacsOutcome, _Mapping]]] = ...) -> None: ...

@@ -47,6 +47,11 @@ class MacServiceStub:
                 request_serializer=alcor_dot_v1_dot_mac__pb2.ReleaseMacsRequest.SerializeToString,
                 response_deserializer=alcor_dot_v1_dot_mac__pb2.ReleaseMacsResponse.FromString,
                 _registered_method=True)
+        self.AllocateMacsBatch = channel.unary_unary(
+                '/alcor.v1.MacService/AllocateMacsBatch',
+                request_serializer=alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchRequest.SerializeToString,
+                response_deserializer=alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchResponse.FromString,
+                _registered_method=True)
 
 
 class MacServiceServicer:
@@ -68,6 +73,13 @@ class MacServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AllocateMacsBatch(self, request, context):
+        """Many independent AllocateMacs calls in one RPC, each all or none alone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MacServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -80,6 +92,11 @@ def add_MacServiceServicer_to_server(servicer, server):
                     servicer.ReleaseMacs,
                     request_deserializer=alcor_dot_v1_dot_mac__pb2.ReleaseMacsRequest.FromString,
                     response_serializer=alcor_dot_v1_dot_mac__pb2.ReleaseMacsResponse.SerializeToString,
+            ),
+            'AllocateMacsBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.AllocateMacsBatch,
+                    request_deserializer=alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchRequest.FromString,
+                    response_serializer=alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -138,6 +155,33 @@ class MacService:
             '/alcor.v1.MacService/ReleaseMacs',
             alcor_dot_v1_dot_mac__pb2.ReleaseMacsRequest.SerializeToString,
             alcor_dot_v1_dot_mac__pb2.ReleaseMacsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AllocateMacsBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/alcor.v1.MacService/AllocateMacsBatch',
+            alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchRequest.SerializeToString,
+            alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -168,10 +168,12 @@ class DeleteNetworkResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class LookupNetworksRequest(_message.Message):
-    __slots__ = ("ids",)
+    __slots__ = ("ids", "skip_missing")
     IDS_FIELD_NUMBER: _ClassVar[int]
+    SKIP_MISSING_FIELD_NUMBER: _ClassVar[int]
     ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    skip_missing: bool
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., skip_missing: _Optional[bool] = ...) -> None: ...
 
 class NetworkWithSubnets(_message.Message):
     __slots__ = ("network", "subnets")

@@ -123,10 +123,12 @@ class DeleteNodeResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class LookupNodesRequest(_message.Message):
-    __slots__ = ("names",)
+    __slots__ = ("names", "skip_missing")
     NAMES_FIELD_NUMBER: _ClassVar[int]
+    SKIP_MISSING_FIELD_NUMBER: _ClassVar[int]
     names: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, names: _Optional[_Iterable[str]] = ...) -> None: ...
+    skip_missing: bool
+    def __init__(self, names: _Optional[_Iterable[str]] = ..., skip_missing: _Optional[bool] = ...) -> None: ...
 
 class LookupNodesResponse(_message.Message):
     __slots__ = ("nodes",)

@@ -1,0 +1,438 @@
+"""`alcor bench`: provisioning benchmarks against a cluster it starts itself
+(with simulated hosts running the recording data plane) or a given endpoint.
+
+Every scenario is named and runs alone (`alcor bench latency`); `--quick`
+runs each at a tenth of the scale. Figures print as a table, each next to its
+target and, where it has one, its storage floor: the same work done straight
+against etcd (keys written in 128-operation transactions) in the same run.
+A JSON file keeps them.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from cluster.hosts import SimHost, host_names, start_hosts, underlay_ip
+from cluster.http import HttpConnection
+from runtime.store import MAX_TXN_OPS, Absent, Put, Store, Unit
+
+SCENARIOS = ("latency", "throughput", "bulk", "list", "resync")
+
+
+@dataclass
+class Scale:
+    latency_ports: int = 200
+    clients: int = 64
+    seconds: float = 20.0
+    bulk_ports: int = 10_000
+    bulk_hosts: int = 1_000
+    bulk_vpcs: int = 100
+    list_ports: int = 100_000
+    list_page: int = 1_000
+    resync_ports: int = 10_000
+
+    @classmethod
+    def quick(cls) -> "Scale":
+        return cls(latency_ports=20, clients=64, seconds=2.0, bulk_ports=1_000, bulk_hosts=100,
+                   bulk_vpcs=10, list_ports=10_000, list_page=1_000, resync_ports=1_000)
+
+
+# Targets on the 2-core machine (issue 6); None: reported, no target.
+TARGETS = {
+    "latency.post_p50_ms": ("<=", 8), "latency.active_p50_ms": ("<=", 15),
+    "latency.active_p99_ms": ("<=", 40), "throughput.active_ports_per_s": (">=", 1000),
+    "throughput.errors": ("<=", 0), "bulk.all_active_s": ("<=", 3),
+    "list.page_p50_ms": ("<=", 50), "list.filtered_p50_ms": ("<=", 10), "resync.full_state_s": ("<=", 1),
+}
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, max(0, math.ceil(p / 100 * len(v)) - 1))]
+
+
+class Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, label: str, total: float, enabled: bool = True):
+        self.label, self.total, self.enabled = label, max(total, 1e-9), enabled and sys.stderr.isatty()
+        self.done = 0.0
+
+    def update(self, done: float) -> None:
+        self.done = done
+        if self.enabled:
+            width = 30
+            filled = int(width * min(done / self.total, 1.0))
+            sys.stderr.write(f"\r{self.label:<12} [{'#' * filled}{'.' * (width - filled)}] "
+                             f"{min(done / self.total, 1.0) * 100:5.1f}%")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+        print(f"  {self.label}: done", file=sys.stderr)
+
+
+@dataclass
+class Bench:
+    base: str
+    dpm: str
+    etcd: str
+    scale: Scale
+    progress: bool = True
+    hosts: list[SimHost] = field(default_factory=list)
+    results: dict = field(default_factory=dict)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    networks: list[str] = field(default_factory=list)
+
+    def conn(self, project: str = "") -> HttpConnection:
+        u = urlparse(self.base)
+        headers = {"X-Auth-Token": "bench"}
+        if project:
+            headers["X-Project-Id"] = project
+        return HttpConnection(u.hostname, u.port or 80, headers)
+
+    async def call(self, c: HttpConnection, method: str, path: str, body=None, want=(200, 201, 204)):
+        status, data = await c.request(method, path, body)
+        if status not in want:
+            raise RuntimeError(f"{method} {path}: {status} {json.dumps(data)[:300]}")
+        return data
+
+    # --- set-up --------------------------------------------------------------
+
+    async def setup(self) -> None:
+        s = self.scale
+        c = self.conn()
+        names = host_names("bench", s.bulk_hosts)
+        existing = await self.call(c, "GET", "/v2.0/nodes?name=" + names[0])
+        if not existing.get("nodes"):
+            for i in range(0, len(names), 500):
+                await self.call(c, "POST", "/v2.0/nodes", {"nodes": [
+                    {"name": n, "local_ip": underlay_ip(i + j)} for j, n in enumerate(names[i:i + 500])]})
+        self.hosts = start_hosts(names, self.dpm, self.stop)
+        nets = await self.call(c, "POST", "/v2.0/networks", {"networks": [
+            {"name": f"bench-vpc-{i}", "shared": True} for i in range(s.bulk_vpcs)]})
+        self.networks = [n["id"] for n in nets["networks"]]
+        await self.call(c, "POST", "/v2.0/subnets", {"subnets": [
+            {"network_id": n, "cidr": "10.0.0.0/16", "ip_version": 4} for n in self.networks[:40]]})
+        for i in range(40, len(self.networks), 40):
+            await self.call(c, "POST", "/v2.0/subnets", {"subnets": [
+                {"network_id": n, "cidr": "10.0.0.0/16", "ip_version": 4} for n in self.networks[i:i + 40]]})
+        await asyncio.sleep(0.5)  # let every simulated host connect
+        await c.close()
+
+    async def wait_active(self, c: HttpConnection, project: str, timeout: float = 120.0) -> float:
+        """Seconds until no port of the project is DOWN (polling the API)."""
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            page = await self.call(c, "GET", f"/v2.0/ports?project_id={project}&status=DOWN&limit=1&fields=id")
+            if not page["ports"]:
+                return time.perf_counter()
+            await asyncio.sleep(0.01)
+        raise TimeoutError(f"ports of {project} not ACTIVE after {timeout}s")
+
+    # --- floor: the same keys straight into etcd ------------------------------
+
+    async def floor_write(self, n: int) -> float:
+        """Seconds to write n fresh keys in 128-operation compare transactions."""
+        store = Store(self.etcd)
+        tag = os.urandom(4).hex()
+        units = [Unit([Absent(k)], [Put(k, b"x" * 400)])
+                 for k in (f"/bench-floor/{tag}/{i:08d}".encode() for i in range(n))]
+        t = time.perf_counter()
+        await store.commit_many(units)
+        took = time.perf_counter() - t
+        await store.close()
+        return took
+
+    async def floor_single_p50(self, n: int = 100) -> float:
+        store = Store(self.etcd)
+        tag = os.urandom(4).hex()
+        lat = []
+        for i in range(n):
+            k = f"/bench-floor/{tag}/s{i}".encode()
+            t = time.perf_counter()
+            await store.commit(Unit([Absent(k)], [Put(k, b"x" * 400)]))
+            lat.append(time.perf_counter() - t)
+        await store.close()
+        return statistics.median(lat)
+
+    async def floor_concurrent_rate(self, clients: int, seconds: float) -> float:
+        store = Store(self.etcd)
+        tag = os.urandom(4).hex()
+        count = 0
+        deadline = time.perf_counter() + seconds
+
+        async def worker(w: int):
+            nonlocal count
+            i = 0
+            while time.perf_counter() < deadline:
+                k = f"/bench-floor/{tag}/{w}/{i}".encode()
+                await store.commit(Unit([Absent(k)], [Put(k, b"x" * 400)]))
+                i += 1
+                count += 1
+
+        t = time.perf_counter()
+        await asyncio.gather(*(worker(w) for w in range(clients)))
+        rate = count / (time.perf_counter() - t)
+        await store.close()
+        return rate
+
+    async def floor_read(self, n: int) -> float:
+        """Seconds to read n keys in one ranged read."""
+        store = Store(self.etcd)
+        t = time.perf_counter()
+        await store.range(b"/alcor/ports/", b"/alcor/ports0", limit=n)
+        took = time.perf_counter() - t
+        await store.close()
+        return took
+
+    # --- scenarios -----------------------------------------------------------
+
+    async def latency(self) -> dict:
+        s = self.scale
+        c = self.conn("bench-latency")
+        post, active = [], []
+        bar = Progress("latency", s.latency_ports, self.progress)
+        for i in range(s.latency_ports):
+            host = self.hosts[i % len(self.hosts)].name
+            body = {"port": {"network_id": self.networks[i % len(self.networks)], "binding:host_id": host,
+                             "device_id": f"lat-{i}"}}
+            t = time.perf_counter()
+            r = await self.call(c, "POST", "/v2.0/ports", body)
+            post.append(time.perf_counter() - t)
+            pid = r["port"]["id"]
+            while True:
+                got = await self.call(c, "GET", f"/v2.0/ports/{pid}?fields=status")
+                if got["port"]["status"] == "ACTIVE":
+                    break
+                if time.perf_counter() - t > 10:
+                    raise TimeoutError(f"port {pid} not ACTIVE")
+                await asyncio.sleep(0.0005)
+            active.append(time.perf_counter() - t)
+            bar.update(i + 1)
+        bar.close()
+        await c.close()
+        floor = await self.floor_single_p50()
+        return {"post_p50_ms": pct(post, 50) * 1e3, "post_p99_ms": pct(post, 99) * 1e3,
+                "active_p50_ms": pct(active, 50) * 1e3, "active_p99_ms": pct(active, 99) * 1e3,
+                "floor_txn_p50_ms": floor * 1e3, "floor_ratio": pct(active, 50) / floor}
+
+    async def throughput(self) -> dict:
+        s = self.scale
+        project = f"bench-tp-{os.urandom(3).hex()}"
+        conns = [self.conn(project) for _ in range(s.clients)]
+        created, errors = 0, 0
+        start = time.perf_counter()
+        deadline = start + s.seconds
+        bar = Progress("throughput", s.seconds, self.progress)
+
+        async def client(c: HttpConnection, w: int):
+            nonlocal created, errors
+            i = 0
+            while time.perf_counter() < deadline:
+                host = self.hosts[(w * 7919 + i) % len(self.hosts)].name
+                body = {"port": {"network_id": self.networks[(w + i) % len(self.networks)],
+                                 "binding:host_id": host}}
+                status, _ = await c.request("POST", "/v2.0/ports", body)
+                if status == 201:
+                    created += 1
+                else:
+                    errors += 1
+                i += 1
+
+        async def ticker():
+            while time.perf_counter() < deadline:
+                bar.update(time.perf_counter() - start)
+                await asyncio.sleep(0.2)
+
+        await asyncio.gather(ticker(), *(client(c, w) for w, c in enumerate(conns)))
+        bar.close()
+        api_done = time.perf_counter()
+        all_active = await self.wait_active(conns[0], project)
+        for c in conns:
+            await c.close()
+        floor = await self.floor_concurrent_rate(s.clients, min(s.seconds, 5.0))
+        rate = created / (all_active - start)
+        return {"created": created, "errors": errors, "api_ports_per_s": created / (api_done - start),
+                "active_ports_per_s": rate, "floor_keys_per_s": floor, "floor_ratio": rate / floor}
+
+    async def bulk(self) -> dict:
+        s = self.scale
+        project = f"bench-bulk-{os.urandom(3).hex()}"
+        c = self.conn(project)
+        before = {h.name: h.messages for h in self.hosts}
+        ports = [{"network_id": self.networks[i % s.bulk_vpcs],
+                  "binding:host_id": self.hosts[(i * 7) % s.bulk_hosts].name,
+                  "device_id": f"bulk-{i}"} for i in range(s.bulk_ports)]
+        t = time.perf_counter()
+        r = await self.call(c, "POST", "/v2.0/ports", {"ports": ports})
+        created = time.perf_counter() - t
+        assert len(r["ports"]) == s.bulk_ports
+        done = await self.wait_active(c, project)
+        await c.close()
+        await asyncio.sleep(0.3)  # let trailing messages land before counting
+        msgs = [h.messages - before[h.name] for h in self.hosts]
+        floor = await self.floor_write(s.bulk_ports)
+        return {"ports": s.bulk_ports, "created_s": created, "all_active_s": done - t,
+                "messages_per_host_max": max(msgs), "messages_per_host_mean": statistics.mean(msgs),
+                "floor_write_s": floor, "floor_ratio": (done - t) / floor}
+
+    async def list(self) -> dict:
+        s = self.scale
+        project = f"bench-list-{os.urandom(3).hex()}"
+        c = self.conn(project)
+        admin = self.conn()
+        have = 0
+        bar = Progress("list setup", s.list_ports, self.progress)
+        net = self.networks[-1]
+        while have < s.list_ports:
+            n = min(5_000, s.list_ports - have)
+            await self.call(c, "POST", "/v2.0/ports", {"ports": [
+                {"network_id": net, "device_id": f"dev-{(have + j) % 1000}",
+                 "fixed_ips": []} for j in range(n)]})
+            have += n
+            bar.update(have)
+        bar.close()
+        pages, marker = [], ""
+        total = 0
+        while True:
+            t = time.perf_counter()
+            q = f"/v2.0/ports?limit={s.list_page}" + (f"&marker={marker}" if marker else "")
+            page = await self.call(admin, "GET", q)
+            pages.append(time.perf_counter() - t)
+            total += len(page["ports"])
+            if len(page["ports"]) < s.list_page or len(pages) >= 50:
+                break
+            marker = page["ports"][-1]["id"]
+        filtered = []
+        for i in range(50):
+            t = time.perf_counter()
+            got = await self.call(admin, "GET", f"/v2.0/ports?device_id=dev-{i}")
+            filtered.append(time.perf_counter() - t)
+            assert got["ports"], "device_id filter found nothing"
+        await c.close()
+        await admin.close()
+        floor = await self.floor_read(s.list_page)
+        return {"stored_ports_at_least": s.list_ports, "pages_read": len(pages),
+                "page_p50_ms": pct(pages, 50) * 1e3, "filtered_p50_ms": pct(filtered, 50) * 1e3,
+                "floor_read_page_ms": floor * 1e3, "floor_ratio": pct(pages, 50) / floor}
+
+    async def resync(self) -> dict:
+        s = self.scale
+        c = self.conn()
+        host = f"resync-{os.urandom(3).hex()}"
+        await self.call(c, "POST", "/v2.0/nodes", {"node": {"name": host, "local_ip": "172.30.0.1"}})
+        for i in range(0, s.resync_ports, 5_000):
+            await self.call(c, "POST", "/v2.0/ports", {"ports": [
+                {"network_id": self.networks[(i + j) % len(self.networks)], "binding:host_id": host}
+                for j in range(min(5_000, s.resync_ports - i))]})
+        await c.close()
+        stop = asyncio.Event()
+        t = time.perf_counter()
+        (h,) = start_hosts([host], self.dpm, stop)
+        while len(h.driver.ports) < s.resync_ports or h.agent.reconciles == 0:
+            if time.perf_counter() - t > 60:
+                raise TimeoutError("resync did not complete")
+            await asyncio.sleep(0.002)
+        took = time.perf_counter() - t
+        stop.set()
+        await asyncio.gather(h.task, return_exceptions=True)
+        floor = await self.floor_read(s.resync_ports)
+        return {"ports": s.resync_ports, "full_state_s": took, "neighbors": len(h.driver.arp),
+                "floor_read_s": floor, "floor_ratio": took / floor}
+
+
+def _verdict(key: str, value) -> str:
+    t = TARGETS.get(key)
+    if t is None or not isinstance(value, (int, float)):
+        return ""
+    op, goal = t
+    ok = value <= goal if op == "<=" else value >= goal
+    return f"{op} {goal} {'met' if ok else 'MISSED'}"
+
+
+def table(results: dict) -> str:
+    lines = [f"{'figure':<38} {'value':>12}  target", "-" * 70]
+    for scenario, figures in results.items():
+        for k, v in figures.items():
+            key = f"{scenario}.{k}"
+            val = f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+            lines.append(f"{key:<38} {val:>12}  {_verdict(key, v)}")
+    return "\n".join(lines)
+
+
+async def run(args) -> dict:
+    scale = Scale.quick() if args.quick else Scale()
+    cluster = None
+    if args.endpoint:
+        base, dpm, etcd = args.endpoint.rstrip("/"), args.dpm, args.etcd
+        if not (dpm and etcd):
+            raise SystemExit("--endpoint needs --dpm (for the simulated hosts) and --etcd (for the floor)")
+    else:
+        from cluster.local import LocalCluster
+
+        base_dir = Path(args.dir or tempfile.mkdtemp(prefix="alcor-bench-"))
+        cluster = LocalCluster.on_free_ports(base_dir)
+        print(f"starting a local cluster in {base_dir} ...", file=sys.stderr)
+        await asyncio.get_running_loop().run_in_executor(None, cluster.start)
+        base, dpm, etcd = cluster.gateway_url, cluster.address("svc_dpm"), cluster.etcd_endpoint
+    bench = Bench(base, dpm, etcd, scale, progress=not args.no_progress)
+    try:
+        await bench.setup()
+        for name in args.scenarios or SCENARIOS:
+            print(f"running {name} ...", file=sys.stderr)
+            bench.results[name] = await getattr(bench, name)()
+    finally:
+        bench.stop.set()
+        await asyncio.gather(*(h.task for h in bench.hosts), return_exceptions=True)
+        if cluster is not None:
+            await asyncio.get_running_loop().run_in_executor(None, cluster.stop)
+    return bench.results
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="alcor bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenarios", nargs="*", help=f"any of {', '.join(SCENARIOS)} (default: all)")
+    p.add_argument("--quick", action="store_true", help="a tenth of the scale (the test suite's smoke run)")
+    p.add_argument("--endpoint", help="a running gateway (default: start a local cluster)")
+    p.add_argument("--dpm", help="svc_dpm address for the simulated hosts (with --endpoint)")
+    p.add_argument("--etcd", help="etcd endpoint for the storage floor (with --endpoint)")
+    p.add_argument("--dir", help="where the local cluster keeps its data")
+    p.add_argument("--json", default="bench-results.json", help="where to write the figures")
+    p.add_argument("--no-progress", action="store_true")
+    args = p.parse_args(argv)
+    for name in args.scenarios:
+        if name not in SCENARIOS:
+            p.error(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
+    random.seed(1)
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    results = asyncio.run(run(args))
+    print(table(results))
+    Path(args.json).write_text(json.dumps(results, indent=2))
+    print(f"\nfigures written to {args.json}")
+    missed_errors = results.get("throughput", {}).get("errors", 0)
+    return 1 if missed_errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
