@@ -262,6 +262,11 @@ class Store:
             raise Unavailable(f"etcd LeaseGrant failed: {e.code().name}") from e
         return resp.ID
 
+    async def count(self, prefix: bytes) -> int:
+        resp = await self._call("Range", rpc.RangeRequest(
+            key=prefix, range_end=prefix_end(prefix), count_only=True))
+        return resp.count
+
     async def revision(self) -> int:
         resp = await self._call("Range", rpc.RangeRequest(key=b"/alcor/", limit=1, keys_only=True))
         return resp.header.revision

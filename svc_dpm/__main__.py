@@ -12,8 +12,11 @@ from svc_dpm.node_store import NodeStore
 async def register(server, store, settings) -> Registration:
     node_pb2_grpc.add_NodeServiceServicer_to_server(
         NodeServicer(NodeStore(store, settings.default_project)), server)
-    # How often at most one host hears from us while changes keep coming.
-    interval = float(os.environ.get("ALCOR_DPM_MIN_INTERVAL_MS", "10")) / 1000
+    # How often at most one host hears from us while changes keep coming: the
+    # first change goes out at once, later ones within the window wait for
+    # its end and go out together (a bulk create reaches a host in a few
+    # messages, not one per etcd transaction).
+    interval = float(os.environ.get("ALCOR_DPM_MIN_INTERVAL_MS", "50")) / 1000
     delivery = Delivery(store, min_interval=interval)
     goalstate_pb2_grpc.add_GoalStateServiceServicer_to_server(delivery, server)
     return Registration(

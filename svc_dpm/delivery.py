@@ -28,7 +28,7 @@ from runtime.errors import InvalidInput
 from runtime.store import Store
 from runtime.watch import Change, _scan_at, list_and_watch
 from runtime.workqueue import KeyedQueue
-from svc_dpm.goalstate import HostState, compile_host, delta_message, full_message
+from svc_dpm.goalstate import HostState, TableDeltas, compile_host, delta_message, full_message
 from svc_dpm.snapshot import PREFIXES, Snapshot
 from svc_dpm.status import StatusWriter, from_resource_status
 
@@ -48,7 +48,7 @@ class AgentStream:
 
 
 class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
-    def __init__(self, store: Store, min_interval: float = 0.01, workers: int = 4):
+    def __init__(self, store: Store, min_interval: float = 0.05, workers: int = 1):
         self.store = store
         self.snap = Snapshot()
         self.ready = asyncio.Event()
@@ -58,6 +58,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self.min_interval = min_interval
         self.workers = workers
         self._next_allowed: dict[str, float] = {}
+        self._deferred: set[str] = set()
 
     # --- the watch side ------------------------------------------------------
 
@@ -92,29 +93,42 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
             asyncio.create_task(self.status.forget(deleted))
 
     async def _worker(self) -> None:
+        """Rounds: take every dirty host, push to each, then pause so the
+        watch can apply everything that landed meanwhile. A round's per-VPC
+        neighbor deltas are computed once and shared by all its hosts."""
         while True:
-            batch = await self.queue.get_batch(max_items=256)
-            now = time.monotonic()
+            batch = await self.queue.get_batch()
+            started = time.monotonic()
+            deltas = TableDeltas()
             for host in batch:
                 try:
-                    wait = self._next_allowed.get(host, 0.0) - now
+                    wait = self._next_allowed.get(host, 0.0) - started
                     if wait > 0:
-                        # Rate-limit per host: try again when it is allowed.
-                        asyncio.get_running_loop().call_later(wait, self.queue.add, host)
+                        # Rate-limit per host: one timer brings it back when allowed.
+                        if host not in self._deferred:
+                            self._deferred.add(host)
+                            asyncio.get_running_loop().call_later(wait, self._undefer, host)
                         continue
-                    self._push(host)
+                    self._push(host, deltas)
                 except Exception:
                     log.exception("pushing goal state to %s", host)
                 finally:
                     self.queue.done(host)
-            await asyncio.sleep(0)
+            # Let the watch catch up before the next round; a round that took
+            # long waits in proportion, so rounds never outrun transactions.
+            busy = time.monotonic() - started
+            await asyncio.sleep(min(self.min_interval, busy) if busy > 0.002 else 0)
 
-    def _push(self, host: str) -> None:
+    def _undefer(self, host: str) -> None:
+        self._deferred.discard(host)
+        self.queue.add(host)
+
+    def _push(self, host: str, deltas: TableDeltas) -> None:
         stream = self.streams.get(host)
         if stream is None or stream.sent is None:
             return
         new = compile_host(self.snap, host)
-        msg = delta_message(host, stream.sent, new, stream.sent_revision, self.snap.revision)
+        msg = delta_message(host, stream.sent, new, stream.sent_revision, self.snap.revision, deltas)
         if msg is None:
             return
         stream.sent, stream.sent_revision = new, self.snap.revision

@@ -33,12 +33,35 @@ class HostState:
     vpcs: dict[str, gs.VpcState] = field(default_factory=dict)
     subnets: dict[str, gs.SubnetState] = field(default_factory=dict)
     ports: dict[str, gs.PortState] = field(default_factory=dict)
-    neighbors: dict[str, gs.NeighborState] = field(default_factory=dict)
+    # Per VPC: the shared neighbor table the host was computed from. A host's
+    # neighbors are the entries of its VPCs' tables that live on other hosts.
+    tables: dict[str, list] = field(default_factory=dict)
+    host: str = ""
 
-    KINDS = ("vpcs", "subnets", "ports", "neighbors")
+    KINDS = ("vpcs", "subnets", "ports")
+
+    @property
+    def neighbors(self) -> dict[str, gs.NeighborState]:
+        return {k: e for t in self.tables.values() for k, h, e in t if h != self.host}
 
     def size(self) -> int:
-        return sum(len(getattr(self, k)) for k in self.KINDS)
+        return len(self.vpcs) + len(self.subnets) + len(self.ports) + len(self.neighbors)
+
+
+def _entries_of(snap: Snapshot, q, net, node) -> list:
+    """A port's neighbor entries, one per fixed IP; the same objects while the
+    port, its host's address and the VPC's VNI are unchanged."""
+    sig = (q.revision_number, node.local_ip, net.provider_segmentation_id)
+    cached = snap.port_entries.get(q.id)
+    if cached is not None and cached[0] == sig:
+        return cached[1]
+    entries = [(f"{q.id}/{f.ip_address}", q.binding_host_id, gs.NeighborState(
+        operation=CREATE, port_id=q.id, vpc_id=net.id, subnet_id=f.subnet_id,
+        ip_address=f.ip_address, mac_address=q.mac_address, host_ip=node.local_ip,
+        vni=net.provider_segmentation_id, type=gs.NEIGHBOR_TYPE_L2, revision=q.revision_number))
+        for f in q.fixed_ips]
+    snap.port_entries[q.id] = (sig, entries)
+    return entries
 
 
 def _neighbor_table(snap: Snapshot, network_id: str) -> list[tuple[str, str, gs.NeighborState]]:
@@ -49,23 +72,17 @@ def _neighbor_table(snap: Snapshot, network_id: str) -> list[tuple[str, str, gs.
     net = snap.networks.get(network_id)
     table = []
     if net is not None:
-        for pid in sorted(snap.ports_by_network.get(network_id, ())):
+        for pid in snap.ports_by_network.get(network_id, ()):
             q = snap.ports[pid]
             node = snap.nodes.get(q.binding_host_id)
-            if node is None:
-                continue
-            for f in q.fixed_ips:
-                table.append((f"{q.id}/{f.ip_address}", q.binding_host_id, gs.NeighborState(
-                    operation=CREATE, port_id=q.id, vpc_id=network_id, subnet_id=f.subnet_id,
-                    ip_address=f.ip_address, mac_address=q.mac_address, host_ip=node.local_ip,
-                    vni=net.provider_segmentation_id, type=gs.NEIGHBOR_TYPE_L2,
-                    revision=q.revision_number)))
+            if node is not None:
+                table.extend(_entries_of(snap, q, net, node))
     snap.neighbor_cache[network_id] = table
     return table
 
 
 def compile_host(snap: Snapshot, host: str) -> HostState:
-    st = HostState()
+    st = HostState(host=host)
     for pid in sorted(snap.ports_by_host.get(host, ())):
         p = snap.ports[pid]
         net = snap.networks.get(p.network_id)
@@ -87,9 +104,7 @@ def compile_host(snap: Snapshot, host: str) -> HostState:
             fixed_ips=p.fixed_ips, namespace=namespace_of(p), admin_state_up=p.admin_state_up,
             security_group_ids=p.security_groups, revision=p.revision_number)
     for vpc_id in st.vpcs:
-        for key, h, entry in _neighbor_table(snap, vpc_id):
-            if h != host:
-                st.neighbors[key] = entry
+        st.tables[vpc_id] = _neighbor_table(snap, vpc_id)
     return st
 
 
@@ -106,9 +121,46 @@ def _as(entry, op):
     return m
 
 
-def delta_message(host: str, old: HostState, new: HostState, base: int,
-                  revision: int) -> gs.HostGoalState | None:
+class TableDeltas:
+    """Deltas between two versions of a VPC's neighbor table, computed once
+    and shared by every host of the VPC (a round of pushes creates one)."""
+
+    def __init__(self):
+        self._memo: dict[tuple[int, int], list[tuple[str, gs.NeighborState]]] = {}
+
+    def between(self, old: list | None, new: list | None) -> list[tuple[str, str, gs.NeighborState]]:
+        """(skip_host, only_host, entry with its operation) for what changed:
+        an entry goes to every host of the VPC but the one it lives on
+        (skip_host), or, when only_host is set, to that host alone."""
+        key = (id(old), id(new))
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        before = {k: (h, e) for k, h, e in old or ()}
+        out: list[tuple[str, str, gs.NeighborState]] = []
+        seen = set()
+        for k, h, e in new or ():
+            seen.add(k)
+            prev = before.get(k)
+            if prev is None:
+                out.append((h, "", e))
+            elif prev[1] is not e and prev[1] != e:
+                out.append((h, "", _as(e, UPDATE)))
+                if prev[0] != h:
+                    # The port moved to host h: h had it as a neighbor and
+                    # must drop it (its old host gets the UPDATE above).
+                    out.append(("", h, _as(prev[1], DELETE)))
+        for k, (h, e) in before.items():
+            if k not in seen:
+                out.append((h, "", _as(e, DELETE)))
+        self._memo[key] = out
+        return out
+
+
+def delta_message(host: str, old: HostState, new: HostState, base: int, revision: int,
+                  deltas: TableDeltas | None = None) -> gs.HostGoalState | None:
     """What turns `old` into `new`, or None when nothing changed."""
+    deltas = deltas or TableDeltas()
     out = gs.HostGoalState(host_name=host, update_type=gs.UPDATE_TYPE_DELTA, revision=revision,
                            base_revision=base)
     changed = False
@@ -126,5 +178,13 @@ def delta_message(host: str, old: HostState, new: HostState, base: int,
         for key, entry in before.items():
             if key not in after:
                 field_.append(_as(entry, DELETE))
+                changed = True
+    for vpc in set(old.tables) | set(new.tables):
+        t_old, t_new = old.tables.get(vpc), new.tables.get(vpc)
+        if t_old is t_new:
+            continue  # the VPC's table did not change: nothing to diff
+        for skip, only, e in deltas.between(t_old, t_new):
+            if (only == host) if only else (skip != host):
+                out.neighbors.append(e)
                 changed = True
     return out if changed else None

@@ -24,8 +24,11 @@ class Snapshot:
     nodes: dict[str, node_pb2.Node] = field(default_factory=dict)  # by name
     ports_by_host: dict[str, set[str]] = field(default_factory=dict)
     ports_by_network: dict[str, set[str]] = field(default_factory=dict)
-    # Per-VPC neighbor tables, shared by every host of the VPC (see goalstate).
+    # Per-VPC neighbor tables, shared by every host of the VPC (see goalstate),
+    # and the entries of each port, reused across table rebuilds while the
+    # port and its host are unchanged (so deltas compare by identity).
     neighbor_cache: dict[str, list] = field(default_factory=dict)
+    port_entries: dict[str, tuple] = field(default_factory=dict)
     _node_ids: dict[str, str] = field(default_factory=dict)  # node id -> name
 
     @classmethod
@@ -67,6 +70,7 @@ class Snapshot:
                 self._delete(prefix, rid)
                 if prefix == PORTS:
                     deleted_ports.append(rid)
+                    self.port_entries.pop(rid, None)
             else:
                 new = self._put(prefix, c.key, c.value, c.mod_revision)
                 if prefix == PORTS:

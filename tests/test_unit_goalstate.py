@@ -92,3 +92,24 @@ def test_namespace_of(device_id, pid, want):
         assert ns == want
     else:
         assert ns.startswith("alcor-") and len(ns) <= 18
+
+
+def test_rebinding_a_port_moves_its_neighbor_entry():
+    snap = world(PORTS_3)
+    before = {h: compile_host(snap, h) for h in ("h1", "h2", "h3")}
+    moved = port_pb2.Port(id="b", network_id="vpc1", binding_host_id="h1", mac_address="fa:16:3e:00:00:01",
+                          fixed_ips=[common_pb2.FixedIp(subnet_id="s-vpc1", ip_address="10.0.0.3")])
+    snap.apply([Change(keys.resource("ports", "b"), moved.SerializeToString(), 11)], 11)
+    after = {h: compile_host(snap, h) for h in ("h1", "h2", "h3")}
+    for h in ("h1", "h2"):
+        msg = delta_message(h, before[h], after[h], 10, 11)
+        want = {n.port_id for n in after[h].neighbors.values()}
+        have = {n.port_id for n in before[h].neighbors.values()}
+        for n in msg.neighbors:
+            if n.operation == gs.OPERATION_DELETE:
+                have.discard(n.port_id)
+            else:
+                have.add(n.port_id)
+        assert have == want, h
+    # h1 now holds b locally and must not keep it as a neighbor.
+    assert "b" not in {n.port_id for n in after["h1"].neighbors.values()}
