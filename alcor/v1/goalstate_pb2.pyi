@@ -103,7 +103,7 @@ class SubnetState(_message.Message):
     def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., id: _Optional[str] = ..., vpc_id: _Optional[str] = ..., cidr: _Optional[str] = ..., gateway_ip: _Optional[str] = ..., ip_version: _Optional[int] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class PortState(_message.Message):
-    __slots__ = ("operation", "id", "vpc_id", "mac_address", "fixed_ips", "namespace", "admin_state_up", "security_group_ids", "revision")
+    __slots__ = ("operation", "id", "vpc_id", "mac_address", "fixed_ips", "namespace", "admin_state_up", "security_group_ids", "revision", "port_security_enabled")
     OPERATION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     VPC_ID_FIELD_NUMBER: _ClassVar[int]
@@ -113,6 +113,7 @@ class PortState(_message.Message):
     ADMIN_STATE_UP_FIELD_NUMBER: _ClassVar[int]
     SECURITY_GROUP_IDS_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    PORT_SECURITY_ENABLED_FIELD_NUMBER: _ClassVar[int]
     operation: Operation
     id: str
     vpc_id: str
@@ -122,7 +123,8 @@ class PortState(_message.Message):
     admin_state_up: bool
     security_group_ids: _containers.RepeatedScalarFieldContainer[str]
     revision: int
-    def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., id: _Optional[str] = ..., vpc_id: _Optional[str] = ..., mac_address: _Optional[str] = ..., fixed_ips: _Optional[_Iterable[_Union[_common_pb2.FixedIp, _Mapping]]] = ..., namespace: _Optional[str] = ..., admin_state_up: _Optional[bool] = ..., security_group_ids: _Optional[_Iterable[str]] = ..., revision: _Optional[int] = ...) -> None: ...
+    port_security_enabled: bool
+    def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., id: _Optional[str] = ..., vpc_id: _Optional[str] = ..., mac_address: _Optional[str] = ..., fixed_ips: _Optional[_Iterable[_Union[_common_pb2.FixedIp, _Mapping]]] = ..., namespace: _Optional[str] = ..., admin_state_up: _Optional[bool] = ..., security_group_ids: _Optional[_Iterable[str]] = ..., revision: _Optional[int] = ..., port_security_enabled: _Optional[bool] = ...) -> None: ...
 
 class NeighborState(_message.Message):
     __slots__ = ("operation", "port_id", "vpc_id", "subnet_id", "ip_address", "mac_address", "host_ip", "vni", "type", "revision")
@@ -148,8 +150,78 @@ class NeighborState(_message.Message):
     revision: int
     def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., port_id: _Optional[str] = ..., vpc_id: _Optional[str] = ..., subnet_id: _Optional[str] = ..., ip_address: _Optional[str] = ..., mac_address: _Optional[str] = ..., host_ip: _Optional[str] = ..., vni: _Optional[int] = ..., type: _Optional[_Union[NeighborType, str]] = ..., revision: _Optional[int] = ...) -> None: ...
 
+class SecurityGroupRuleState(_message.Message):
+    __slots__ = ("id", "direction", "ethertype", "protocol", "port_range_min", "port_range_max", "remote_ip_prefix", "remote_group_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    ETHERTYPE_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
+    PORT_RANGE_MIN_FIELD_NUMBER: _ClassVar[int]
+    PORT_RANGE_MAX_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_IP_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    direction: str
+    ethertype: str
+    protocol: str
+    port_range_min: int
+    port_range_max: int
+    remote_ip_prefix: str
+    remote_group_id: str
+    def __init__(self, id: _Optional[str] = ..., direction: _Optional[str] = ..., ethertype: _Optional[str] = ..., protocol: _Optional[str] = ..., port_range_min: _Optional[int] = ..., port_range_max: _Optional[int] = ..., remote_ip_prefix: _Optional[str] = ..., remote_group_id: _Optional[str] = ...) -> None: ...
+
+class SecurityGroupState(_message.Message):
+    __slots__ = ("operation", "id", "rules", "revision")
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    operation: Operation
+    id: str
+    rules: _containers.RepeatedCompositeFieldContainer[SecurityGroupRuleState]
+    revision: int
+    def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., id: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[SecurityGroupRuleState, _Mapping]]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class SecurityGroupMembers(_message.Message):
+    __slots__ = ("operation", "group_id", "ip_addresses", "revision")
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    IP_ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    operation: Operation
+    group_id: str
+    ip_addresses: _containers.RepeatedScalarFieldContainer[str]
+    revision: int
+    def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., group_id: _Optional[str] = ..., ip_addresses: _Optional[_Iterable[str]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class RouterInterface(_message.Message):
+    __slots__ = ("subnet_id", "cidr", "gateway_ip")
+    SUBNET_ID_FIELD_NUMBER: _ClassVar[int]
+    CIDR_FIELD_NUMBER: _ClassVar[int]
+    GATEWAY_IP_FIELD_NUMBER: _ClassVar[int]
+    subnet_id: str
+    cidr: str
+    gateway_ip: str
+    def __init__(self, subnet_id: _Optional[str] = ..., cidr: _Optional[str] = ..., gateway_ip: _Optional[str] = ...) -> None: ...
+
+class RouterState(_message.Message):
+    __slots__ = ("operation", "id", "vpc_id", "interfaces", "gateway_mac", "revision")
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    VPC_ID_FIELD_NUMBER: _ClassVar[int]
+    INTERFACES_FIELD_NUMBER: _ClassVar[int]
+    GATEWAY_MAC_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    operation: Operation
+    id: str
+    vpc_id: str
+    interfaces: _containers.RepeatedCompositeFieldContainer[RouterInterface]
+    gateway_mac: str
+    revision: int
+    def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., id: _Optional[str] = ..., vpc_id: _Optional[str] = ..., interfaces: _Optional[_Iterable[_Union[RouterInterface, _Mapping]]] = ..., gateway_mac: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+
 class HostGoalState(_message.Message):
-    __slots__ = ("host_name", "update_type", "revision", "base_revision", "vpcs", "subnets", "ports", "neighbors")
+    __slots__ = ("host_name", "update_type", "revision", "base_revision", "vpcs", "subnets", "ports", "neighbors", "security_groups", "security_group_members", "routers")
     HOST_NAME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TYPE_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
@@ -158,6 +230,9 @@ class HostGoalState(_message.Message):
     SUBNETS_FIELD_NUMBER: _ClassVar[int]
     PORTS_FIELD_NUMBER: _ClassVar[int]
     NEIGHBORS_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_GROUP_MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    ROUTERS_FIELD_NUMBER: _ClassVar[int]
     host_name: str
     update_type: UpdateType
     revision: int
@@ -166,7 +241,10 @@ class HostGoalState(_message.Message):
     subnets: _containers.RepeatedCompositeFieldContainer[SubnetState]
     ports: _containers.RepeatedCompositeFieldContainer[PortState]
     neighbors: _containers.RepeatedCompositeFieldContainer[NeighborState]
-    def __init__(self, host_name: _Optional[str] = ..., update_type: _Optional[_Union[UpdateType, str]] = ..., revision: _Optional[int] = ..., base_revision: _Optional[int] = ..., vpcs: _Optional[_Iterable[_Union[VpcState, _Mapping]]] = ..., subnets: _Optional[_Iterable[_Union[SubnetState, _Mapping]]] = ..., ports: _Optional[_Iterable[_Union[PortState, _Mapping]]] = ..., neighbors: _Optional[_Iterable[_Union[NeighborState, _Mapping]]] = ...) -> None: ...
+    security_groups: _containers.RepeatedCompositeFieldContainer[SecurityGroupState]
+    security_group_members: _containers.RepeatedCompositeFieldContainer[SecurityGroupMembers]
+    routers: _containers.RepeatedCompositeFieldContainer[RouterState]
+    def __init__(self, host_name: _Optional[str] = ..., update_type: _Optional[_Union[UpdateType, str]] = ..., revision: _Optional[int] = ..., base_revision: _Optional[int] = ..., vpcs: _Optional[_Iterable[_Union[VpcState, _Mapping]]] = ..., subnets: _Optional[_Iterable[_Union[SubnetState, _Mapping]]] = ..., ports: _Optional[_Iterable[_Union[PortState, _Mapping]]] = ..., neighbors: _Optional[_Iterable[_Union[NeighborState, _Mapping]]] = ..., security_groups: _Optional[_Iterable[_Union[SecurityGroupState, _Mapping]]] = ..., security_group_members: _Optional[_Iterable[_Union[SecurityGroupMembers, _Mapping]]] = ..., routers: _Optional[_Iterable[_Union[RouterState, _Mapping]]] = ...) -> None: ...
 
 class AgentHello(_message.Message):
     __slots__ = ("host_name", "applied_revision")
