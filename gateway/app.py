@@ -40,6 +40,8 @@ class Gateway:
         self.router = Router(self.routes)
         self.auth = Authenticator(settings.token_file, settings.default_project)
         self.resource_index = neutron.resource_index(self.routes)
+        self.extensions = neutron.extensions(self.routes)
+        self.extensions_by_alias = {e["alias"]: e for e in self.extensions}
         self.openapi = orjson.dumps(openapi.document(self.routes, token_mode=self.auth.token_mode))
         self.channels: dict[str, grpc.aio.Channel] = {}
         self.tracer = tracing.tracer()
@@ -201,11 +203,11 @@ class Gateway:
                                                            self.resource_index))
         if raw_path == neutron.PREFIX + "/extensions":
             self._authenticate(headers)
-            return orjson.dumps({"extensions": neutron.EXTENSIONS})
+            return orjson.dumps({"extensions": self.extensions})
         if raw_path.startswith(_EXT_PREFIX) and "/" not in raw_path[len(_EXT_PREFIX):]:
             self._authenticate(headers)
             alias = raw_path[len(_EXT_PREFIX):]
-            ext = neutron.EXTENSIONS_BY_ALIAS.get(alias)
+            ext = self.extensions_by_alias.get(alias)
             if ext is None:
                 raise HttpError(404, "ExtensionNotFound", f"Extension with alias {alias} does not exist.")
             return orjson.dumps({"extension": ext})

@@ -12,6 +12,9 @@ from runtime.config import Settings
 SERVICE_ADDRESS_FIELDS: dict[str, str] = {
     "alcor.v1.NetworkService": "vpc_addr",
     "alcor.v1.SubnetService": "vpc_addr",
+    "alcor.v1.SecurityGroupService": "vpc_addr",
+    "alcor.v1.SecurityGroupRuleService": "vpc_addr",
+    "alcor.v1.RouterService": "vpc_addr",
     "alcor.v1.PortService": "port_addr",
     "alcor.v1.NodeService": "dpm_addr",
     "alcor.v1.GoalStateService": "dpm_addr",

@@ -38,10 +38,25 @@ EXTENSIONS: list[dict] = [
     {"alias": "standard-attr-timestamp", "name": "Resource timestamps",
      "description": "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."},
 ]
-for _ext in EXTENSIONS:
-    _ext.setdefault("updated", "2024-01-01T00:00:00-00:00")
-    _ext.setdefault("links", [])
-EXTENSIONS_BY_ALIAS = {e["alias"]: e for e in EXTENSIONS}
+# Extensions that come with a collection: listed only when the descriptors
+# route it (alias -> the collection's path).
+RESOURCE_EXTENSIONS: list[tuple[str, dict]] = [
+    ("/v2.0/routers", {"alias": "router", "name": "Neutron L3 Router",
+                       "description": "Router abstraction for routing between subnets (distributed)."}),
+    ("/v2.0/security-groups", {"alias": "security-group", "name": "security-group",
+                               "description": "The security groups extension."}),
+]
+
+
+def extensions(routes: list[Route]) -> list[dict]:
+    """The extension documents this gateway's routes support."""
+    paths = {r.template.source for r in routes}
+    out = [dict(e) for e in EXTENSIONS]
+    out += [dict(e) for path, e in RESOURCE_EXTENSIONS if path in paths]
+    for e in out:
+        e.setdefault("updated", "2024-01-01T00:00:00-00:00")
+        e.setdefault("links", [])
+    return sorted(out, key=lambda e: e["alias"])
 
 
 def version_document(base: str) -> dict:

@@ -147,13 +147,8 @@ def _operation(route: Route, s: _Schemas, token_mode: bool) -> dict:
         "responses": {},
     }
     if route.body:
-        if route.body == "*":
-            props = {fd.json_name: _inputs(s.field(fd, nullable=True)) for fd in req.fields
-                     if fd.json_name not in route.body_forbidden}
-            body_schema = {"type": "object", "properties": props, "additionalProperties": False}
-        else:
-            body_schema = _inputs(s.field(req.fields_by_name[route.body], nullable=True))
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": _body_schema(route, s)}}}
     if route.status == 204:
         op["responses"]["204"] = {"description": "Done"}
     else:
@@ -170,6 +165,35 @@ def _operation(route: Route, s: _Schemas, token_mode: bool) -> dict:
     op["responses"]["default"] = {"description": "Error",
                                   "content": {"application/json": {"schema": ERROR_REF}}}
     return op
+
+
+def _body_schema(route: Route, s: _Schemas) -> dict:
+    """The request body. Two conventions of the contract make it precise:
+    a create carries exactly one of a singular resource and a non-empty list
+    of them (a singular and a repeated field of one message type), and an
+    update names at least one attribute of its resource (the update_mask
+    field's resource)."""
+    req = route.request_cls.DESCRIPTOR
+    if route.body != "*":
+        schema = _inputs(s.field(req.fields_by_name[route.body], nullable=False))
+        return {**schema, "minProperties": 1} if route.mask else schema
+    fields = [fd for fd in req.fields if fd.json_name not in route.body_forbidden]
+    props = {fd.json_name: _inputs(s.field(fd, nullable=True)) for fd in fields}
+    schema: dict = {"type": "object", "properties": props, "additionalProperties": False}
+    pairs = [(one, many) for one in fields for many in fields
+             if one.type == FD.TYPE_MESSAGE and not one.is_repeated and many.is_repeated
+             and many.message_type is one.message_type]
+    if len(pairs) == 1:
+        one, many = pairs[0]
+        ref = _inputs(s.scalar(one))
+        props[one.json_name] = ref
+        props[many.json_name] = {"type": "array", "items": ref, "minItems": 1}
+        schema["oneOf"] = [{"required": [one.json_name]}, {"required": [many.json_name]}]
+    elif route.mask is not None:
+        resource = req.fields_by_name[route.mask[0]]
+        props[resource.json_name] = {**_inputs(s.scalar(resource)), "minProperties": 1}
+        schema["required"] = [resource.json_name]
+    return schema
 
 
 def _leaf(desc: _d.Descriptor, path: tuple[str, ...]) -> FD:

@@ -150,7 +150,8 @@ def response_printer(desc: _d.Descriptor, printers: codec.Printers) -> tuple[Cal
     printed; at the top level only what the service set, except that when no
     resource field is set at all (an empty list) the repeated resource fields
     print as [] -- so {"port": ...} never grows a "ports": [], and a list is
-    always a list. Link fields print only when there are links."""
+    always a list. Link fields print only when there are links. A response
+    without resource fields prints whole, like a resource."""
     convert = {fd.number: (fd.json_name, printers.value(fd)) for fd in desc.fields}
     scalar_defaults = {fd.json_name: printers.scalar(fd)(fd.default_value) for fd in desc.fields
                        if not fd.is_repeated and not fd.has_presence and fd.type != FD.TYPE_MESSAGE}
@@ -159,6 +160,9 @@ def response_printer(desc: _d.Descriptor, printers: codec.Printers) -> tuple[Cal
     resources = tuple(fd.json_name for fd in desc.fields
                       if fd.type == FD.TYPE_MESSAGE and fd.json_name not in links)
     empty_lists = tuple(fd.json_name for fd in desc.fields if fd.is_repeated and fd.json_name in resources)
+    if not resources:
+        # A flat answer (add_router_interface's, say) is itself the resource.
+        return printers(desc), resources, links
 
     def print_response(m: Message) -> dict:
         out = dict(scalar_defaults)
