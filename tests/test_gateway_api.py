@@ -49,7 +49,7 @@ def test_openapi_is_served(http):
 
 
 def test_unknown_path_and_method(http):
-    assert_neutron_error(http.get("/v2.0/routers"), 404, "HTTPNotFound")
+    assert_neutron_error(http.get("/v2.0/floatingips"), 404, "HTTPNotFound")
     assert_neutron_error(http.get("/v2.0/networks/a/b"), 404)
     r = http.patch("/v2.0/networks/x", json={})
     assert_neutron_error(r, 405)

@@ -467,8 +467,18 @@ def test_version_document_and_resource_index():
     doc = neutron.version_document("http://h:1")
     assert doc == {"versions": [{"id": "v2.0", "status": "CURRENT",
                                  "links": [{"rel": "self", "href": "http://h:1/v2.0/"}]}]}
-    assert neutron.resource_index(ROUTES) == [("network", "networks"), ("node", "nodes"),
-                                              ("port", "ports"), ("subnet", "subnets")]
+    index = neutron.resource_index(ROUTES)
+    assert {("network", "networks"), ("node", "nodes"), ("port", "ports"),
+            ("subnet", "subnets")} <= set(index)
+    collections = {r.template.source.split("/")[2] for r in ROUTES}
+    assert {c for _, c in index} == collections
+
+
+def test_extensions_follow_the_routes():
+    aliases = {e["alias"] for e in neutron.extensions(ROUTES)}
+    assert {"binding", "project-id", "revision-if-match", "alcor-nodes"} <= aliases
+    assert ("router" in aliases) == any(r.template.source == "/v2.0/routers" for r in ROUTES)
+    assert "router" not in {e["alias"] for e in neutron.extensions([])}
 
 
 def test_openapi_document_is_valid_and_describes_the_api():
