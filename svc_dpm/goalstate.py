@@ -36,29 +36,37 @@ class HostState:
     # Per VPC: the shared neighbor table the host was computed from. A host's
     # neighbors are the entries of its VPCs' tables that live on other hosts.
     tables: dict[str, list] = field(default_factory=dict)
+    security_groups: dict[str, gs.SecurityGroupState] = field(default_factory=dict)
+    security_group_members: dict[str, gs.SecurityGroupMembers] = field(default_factory=dict)
+    routers: dict[str, gs.RouterState] = field(default_factory=dict)
     host: str = ""
 
-    KINDS = ("vpcs", "subnets", "ports")
+    KINDS = ("vpcs", "subnets", "ports", "security_groups", "security_group_members", "routers")
 
     @property
     def neighbors(self) -> dict[str, gs.NeighborState]:
         return {k: e for t in self.tables.values() for k, h, e in t if h != self.host}
 
     def size(self) -> int:
-        return len(self.vpcs) + len(self.subnets) + len(self.ports) + len(self.neighbors)
+        return sum(len(getattr(self, k)) for k in self.KINDS) + len(self.neighbors)
 
 
-def _entries_of(snap: Snapshot, q, net, node) -> list:
+def _entries_of(snap: Snapshot, q, net, node, routed: dict[str, str]) -> list:
     """A port's neighbor entries, one per fixed IP; the same objects while the
-    port, its host's address and the VPC's VNI are unchanged."""
-    sig = (q.revision_number, node.local_ip, net.provider_segmentation_id)
+    port, its host's address, the VPC's VNI and its subnets' routers are
+    unchanged. An entry in a subnet on a router is an L3 neighbor: hosts with
+    ports in the router's other subnets route to it."""
+    kinds = tuple(f.subnet_id in routed for f in q.fixed_ips)
+    sig = (q.revision_number, node.local_ip, net.provider_segmentation_id, kinds)
     cached = snap.port_entries.get(q.id)
     if cached is not None and cached[0] == sig:
         return cached[1]
     entries = [(f"{q.id}/{f.ip_address}", q.binding_host_id, gs.NeighborState(
         operation=CREATE, port_id=q.id, vpc_id=net.id, subnet_id=f.subnet_id,
         ip_address=f.ip_address, mac_address=q.mac_address, host_ip=node.local_ip,
-        vni=net.provider_segmentation_id, type=gs.NEIGHBOR_TYPE_L2, revision=q.revision_number))
+        vni=net.provider_segmentation_id,
+        type=gs.NEIGHBOR_TYPE_L3 if f.subnet_id in routed else gs.NEIGHBOR_TYPE_L2,
+        revision=q.revision_number))
         for f in q.fixed_ips]
     snap.port_entries[q.id] = (sig, entries)
     return entries
@@ -72,11 +80,12 @@ def _neighbor_table(snap: Snapshot, network_id: str) -> list[tuple[str, str, gs.
     net = snap.networks.get(network_id)
     table = []
     if net is not None:
+        routed = snap.routed_subnets(network_id)
         for pid in snap.ports_by_network.get(network_id, ()):
             q = snap.ports[pid]
             node = snap.nodes.get(q.binding_host_id)
             if node is not None:
-                table.extend(_entries_of(snap, q, net, node))
+                table.extend(_entries_of(snap, q, net, node, routed))
     snap.neighbor_cache[network_id] = table
     return table
 
@@ -102,16 +111,68 @@ def compile_host(snap: Snapshot, host: str) -> HostState:
         st.ports[p.id] = gs.PortState(
             operation=CREATE, id=p.id, vpc_id=p.network_id, mac_address=p.mac_address,
             fixed_ips=p.fixed_ips, namespace=namespace_of(p), admin_state_up=p.admin_state_up,
-            security_group_ids=p.security_groups, revision=p.revision_number)
+            security_group_ids=p.security_groups, revision=p.revision_number,
+            port_security_enabled=p.port_security_enabled)
+        if p.port_security_enabled:
+            for gid in p.security_groups:
+                if gid not in st.security_groups and gid in snap.groups:
+                    st.security_groups[gid] = _group_state(snap.groups[gid])
     for vpc_id in st.vpcs:
         st.tables[vpc_id] = _neighbor_table(snap, vpc_id)
+    for g in st.security_groups.values():
+        for rule in g.rules:
+            rg = rule.remote_group_id
+            if rg and rg not in st.security_group_members:
+                st.security_group_members[rg] = _members(snap, rg)
+    for r in snap.routers.values():
+        if r.network_id in st.vpcs and r.subnet_ids and r.admin_state_up:
+            st.routers[r.id] = _router_state(snap, r)
     return st
+
+
+def _group_state(g) -> gs.SecurityGroupState:
+    return gs.SecurityGroupState(operation=CREATE, id=g.id, revision=g.revision_number, rules=[
+        gs.SecurityGroupRuleState(
+            id=r.id, direction=r.direction, ethertype=r.ethertype, protocol=r.protocol,
+            port_range_min=r.port_range_min if r.HasField("port_range_min") else 0,
+            port_range_max=r.port_range_max if r.HasField("port_range_max") else 0,
+            remote_ip_prefix=r.remote_ip_prefix, remote_group_id=r.remote_group_id)
+        for r in g.security_group_rules])
+
+
+def _members(snap: Snapshot, group_id: str) -> gs.SecurityGroupMembers:
+    ips = sorted({f.ip_address for pid in snap.ports_by_group.get(group_id, ())
+                  for f in snap.ports[pid].fixed_ips})
+    # No revision: membership compares by content, so an unchanged set never
+    # goes out again.
+    return gs.SecurityGroupMembers(operation=CREATE, group_id=group_id, ip_addresses=ips)
+
+
+def gateway_mac(router_id: str) -> str:
+    """The MAC every host answers a router's gateway addresses with: the same
+    on every host (routing is distributed), locally administered, unicast."""
+    h = hashlib.sha1(router_id.encode()).digest()
+    return "fa:16:3f:%02x:%02x:%02x" % (h[0], h[1], h[2])
+
+
+def _router_state(snap: Snapshot, r) -> gs.RouterState:
+    interfaces = []
+    for sid in r.subnet_ids:
+        s = snap.subnets.get(sid)
+        if s is not None and s.gateway_ip.WhichOneof("kind") == "string_value":
+            interfaces.append(gs.RouterInterface(subnet_id=sid, cidr=s.cidr,
+                                                 gateway_ip=s.gateway_ip.string_value))
+    return gs.RouterState(operation=CREATE, id=r.id, vpc_id=r.network_id, interfaces=interfaces,
+                          gateway_mac=gateway_mac(r.id), revision=r.revision_number)
 
 
 def full_message(host: str, st: HostState, revision: int) -> gs.HostGoalState:
     return gs.HostGoalState(host_name=host, update_type=gs.UPDATE_TYPE_FULL, revision=revision,
                             vpcs=st.vpcs.values(), subnets=st.subnets.values(),
-                            ports=st.ports.values(), neighbors=st.neighbors.values())
+                            ports=st.ports.values(), neighbors=st.neighbors.values(),
+                            security_groups=st.security_groups.values(),
+                            security_group_members=st.security_group_members.values(),
+                            routers=st.routers.values())
 
 
 def _as(entry, op):

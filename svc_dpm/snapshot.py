@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from alcor.v1 import network_pb2, node_pb2, port_pb2, subnet_pb2
+from alcor.v1 import network_pb2, node_pb2, port_pb2, router_pb2, security_group_pb2, subnet_pb2
 from runtime import keys
 from runtime.store import KV
 from runtime.watch import Change
 
-PORTS, NETWORKS, SUBNETS, NODES = (keys.resources(f) for f in ("ports", "networks", "subnets", "nodes"))
-PREFIXES = [PORTS, NETWORKS, SUBNETS, NODES]
+PORTS, NETWORKS, SUBNETS, NODES, GROUPS, ROUTERS = (
+    keys.resources(f) for f in ("ports", "networks", "subnets", "nodes", "security_groups", "routers"))
+PREFIXES = [PORTS, NETWORKS, SUBNETS, NODES, GROUPS, ROUTERS]
 
 
 @dataclass
@@ -22,6 +23,9 @@ class Snapshot:
     networks: dict[str, network_pb2.Network] = field(default_factory=dict)
     subnets: dict[str, subnet_pb2.Subnet] = field(default_factory=dict)
     nodes: dict[str, node_pb2.Node] = field(default_factory=dict)  # by name
+    groups: dict[str, security_group_pb2.SecurityGroup] = field(default_factory=dict)
+    routers: dict[str, router_pb2.Router] = field(default_factory=dict)
+    ports_by_group: dict[str, set[str]] = field(default_factory=dict)
     ports_by_host: dict[str, set[str]] = field(default_factory=dict)
     ports_by_network: dict[str, set[str]] = field(default_factory=dict)
     # Per-VPC neighbor tables, shared by every host of the VPC (see goalstate),
@@ -66,6 +70,16 @@ class Snapshot:
                 if name:
                     hosts.add(name)
                 nets.update(self.networks_of_host(name) if name else ())
+            elif prefix == GROUPS:
+                hosts |= self.hosts_of_groups({rid} | self.groups_referencing(rid))
+            elif prefix == ROUTERS:
+                old_r = self.routers.get(rid)
+                if old_r is not None:
+                    nets.add(old_r.network_id)
+            if prefix == PORTS:
+                old = self.ports.get(rid)
+                if old is not None:
+                    hosts |= self.hosts_of_groups(self.groups_referencing_any(old.security_groups))
             if c.value is None:
                 self._delete(prefix, rid)
                 if prefix == PORTS:
@@ -75,6 +89,11 @@ class Snapshot:
                 new = self._put(prefix, c.key, c.value, c.mod_revision)
                 if prefix == PORTS:
                     hosts.add(new.binding_host_id)
+                    nets.add(new.network_id)
+                    hosts |= self.hosts_of_groups(self.groups_referencing_any(new.security_groups))
+                elif prefix == GROUPS:
+                    hosts |= self.hosts_of_groups({rid})
+                elif prefix == ROUTERS:
                     nets.add(new.network_id)
                 elif prefix == SUBNETS:
                     nets.add(new.network_id)
@@ -97,7 +116,19 @@ class Snapshot:
             if p.binding_host_id:
                 self.ports_by_host.setdefault(p.binding_host_id, set()).add(rid)
             self.ports_by_network.setdefault(p.network_id, set()).add(rid)
+            for g in p.security_groups:
+                self.ports_by_group.setdefault(g, set()).add(rid)
             return p
+        if prefix == GROUPS:
+            g = security_group_pb2.SecurityGroup.FromString(value)
+            g.revision_number = rev
+            self.groups[rid] = g
+            return g
+        if prefix == ROUTERS:
+            r = router_pb2.Router.FromString(value)
+            r.revision_number = rev
+            self.routers[rid] = r
+            return r
         if prefix == NETWORKS:
             n = network_pb2.Network.FromString(value)
             n.revision_number = rev
@@ -121,6 +152,12 @@ class Snapshot:
             if p is not None:
                 self.ports_by_host.get(p.binding_host_id, set()).discard(rid)
                 self.ports_by_network.get(p.network_id, set()).discard(rid)
+                for g in p.security_groups:
+                    self.ports_by_group.get(g, set()).discard(rid)
+        elif prefix == GROUPS:
+            self.groups.pop(rid, None)
+        elif prefix == ROUTERS:
+            self.routers.pop(rid, None)
         elif prefix == NETWORKS:
             self.networks.pop(rid, None)
         elif prefix == SUBNETS:
@@ -134,6 +171,31 @@ class Snapshot:
 
     def networks_of_host(self, host: str) -> set[str]:
         return {self.ports[p].network_id for p in self.ports_by_host.get(host, ())}
+
+    def groups_referencing(self, group_id: str) -> set[str]:
+        """Groups with a rule naming `group_id` as its remote group."""
+        return {g.id for g in self.groups.values()
+                if any(r.remote_group_id == group_id for r in g.security_group_rules)}
+
+    def groups_referencing_any(self, group_ids) -> set[str]:
+        out: set[str] = set()
+        for gid in group_ids:
+            out |= self.groups_referencing(gid)
+        return out
+
+    def hosts_of_groups(self, group_ids) -> set[str]:
+        out = set()
+        for gid in group_ids:
+            for pid in self.ports_by_group.get(gid, ()):
+                h = self.ports[pid].binding_host_id
+                if h:
+                    out.add(h)
+        return out
+
+    def routed_subnets(self, network_id: str) -> dict[str, str]:
+        """subnet id -> router id, for the network's subnets on a router."""
+        return {s: r.id for r in self.routers.values() if r.network_id == network_id
+                for s in r.subnet_ids}
 
     def hosts_of_network(self, network_id: str) -> set[str]:
         out = set()

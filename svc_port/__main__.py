@@ -1,5 +1,6 @@
 """python -m svc_port: serves PortService."""
-from alcor.v1 import ipam_pb2_grpc, mac_pb2_grpc, network_pb2_grpc, node_pb2_grpc, port_pb2, port_pb2_grpc
+from alcor.v1 import (ipam_pb2_grpc, mac_pb2_grpc, network_pb2_grpc, node_pb2_grpc, port_pb2, port_pb2_grpc,
+                      security_group_pb2_grpc)
 from runtime.clients import channel
 from runtime.server import Registration, run
 from svc_port.orchestrator import PortOrchestrator
@@ -17,6 +18,7 @@ async def register(server, store, settings) -> Registration:
         ipam=ipam_pb2_grpc.IpamServiceStub(chans[1]),
         macs=mac_pb2_grpc.MacServiceStub(chans[2]),
         nodes=node_pb2_grpc.NodeServiceStub(chans[3]),
+        groups=security_group_pb2_grpc.SecurityGroupServiceStub(chans[0]),
     )
     port_pb2_grpc.add_PortServiceServicer_to_server(PortServicer(orch), server)
 

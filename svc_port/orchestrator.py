@@ -9,7 +9,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from alcor.v1 import (common_pb2, ipam_pb2, ipam_pb2_grpc, mac_pb2, mac_pb2_grpc, network_pb2,
+from alcor.v1 import (common_pb2, ipam_pb2, security_group_pb2, security_group_pb2_grpc, ipam_pb2_grpc, mac_pb2, mac_pb2_grpc, network_pb2,
                       network_pb2_grpc, node_pb2, node_pb2_grpc, port_pb2)
 from runtime import context
 from runtime.batcher import GroupCommit
@@ -18,7 +18,7 @@ from runtime.context import IDEMPOTENCY_KEY
 from runtime.idempotency import Idempotency
 from runtime.store import StoreConflict
 from runtime.config import Settings
-from runtime.errors import AlcorError, Contention, NotFound, from_status_proto
+from runtime.errors import AlcorError, Contention, InvalidInput, NotFound, from_status_proto
 from runtime.resources import apply_mask, check_revision, now
 from runtime.retry import on_conflict
 from svc_mac.macs import normalize as normalize_mac
@@ -32,10 +32,14 @@ log = logging.getLogger("alcor.svc_port")
 class PortOrchestrator:
     def __init__(self, store: PortStore, settings: Settings, *, vpc: network_pb2_grpc.NetworkServiceStub,
                  ipam: ipam_pb2_grpc.IpamServiceStub, macs: mac_pb2_grpc.MacServiceStub,
-                 nodes: node_pb2_grpc.NodeServiceStub):
+                 nodes: node_pb2_grpc.NodeServiceStub,
+                 groups: security_group_pb2_grpc.SecurityGroupServiceStub):
         self.store = store
         self.settings = settings
-        self.vpc, self.ipam, self.macs, self.nodes = vpc, ipam, macs, nodes
+        self.vpc, self.ipam, self.macs, self.nodes, self.groups = vpc, ipam, macs, nodes, groups
+        # Each project's default security group. Only a shortcut: a port's
+        # create compares every group it names still exists.
+        self._default_group: dict[str, str] = {}
         self.idempotency = Idempotency(store.store, "ports")
         self._creates = GroupCommit(self._create_batch, max_batch=256)
 
@@ -47,6 +51,29 @@ class PortOrchestrator:
             return {}
         resp = await call(self.nodes.LookupNodes(node_pb2.LookupNodesRequest(names=names)))
         return {n.name: n for n in resp.nodes}
+
+    async def _resolve_groups(self, project: str, ids: list[str]) -> list[str]:
+        """Named groups must exist and belong to the project; none named
+        means the project's default group (created on first use)."""
+        if not ids and project in self._default_group:
+            return [self._default_group[project]]
+        resp = await call(self.groups.ResolveSecurityGroups(
+            security_group_pb2.ResolveSecurityGroupsRequest(project_id=project, ids=ids)))
+        if not ids:
+            self._default_group[project] = resp.ids[0]
+        return list(resp.ids)
+
+    async def _assign_groups(self, c: "CreateCall") -> None:
+        for p in c.ports:
+            if not p.port_security_enabled:
+                if p.security_groups:
+                    raise InvalidInput("Port has security group associated. Cannot disable port "
+                                       "security or IP address until security group is removed.",
+                                       reason="PortSecurityAndIPRequiredForSecurityGroups")
+                continue
+            got = await self._resolve_groups(p.project_id, list(p.security_groups))
+            del p.security_groups[:]
+            p.security_groups.extend(got)
 
     async def _release(self, ips: list[ipam_pb2.IpAllocation], macs: list[str]) -> None:
         calls = []
@@ -140,7 +167,9 @@ class PortOrchestrator:
                         raise NotFound(f"Network {p.network_id} could not be found.", reason="NetworkNotFound")
                     if p.binding_host_id and p.binding_host_id not in hosts:
                         raise host_not_registered(p.binding_host_id)
-                    reqs = portlogic.ip_requests(p, n)
+                await self._assign_groups(c)
+                for p in c.ports:
+                    reqs = portlogic.ip_requests(p, nets[p.network_id])
                     cuts.append((len(wanted), len(wanted) + len(reqs)))
                     wanted += reqs
                 spans[i] = cuts
@@ -253,6 +282,19 @@ class PortOrchestrator:
             if mac_change == old.mac_address:
                 mac_change = ""
             new.mac_address = old.mac_address
+        if "security_groups" in touched:
+            # On update an empty list means "no groups" (only a create defaults).
+            ids = list(patch.security_groups)
+            if ids and not new.port_security_enabled:
+                raise InvalidInput("Port has security group associated. Cannot disable port "
+                                   "security or IP address until security group is removed.",
+                                   reason="PortSecurityAndIPRequiredForSecurityGroups")
+            del new.security_groups[:]
+            new.security_groups.extend(await self._resolve_groups(old.project_id, ids) if ids else [])
+        elif "port_security_enabled" in touched and not new.port_security_enabled and new.security_groups:
+            raise InvalidInput("Port has security group associated. Cannot disable port security "
+                               "or IP address until security group is removed.",
+                               reason="PortSecurityAndIPRequiredForSecurityGroups")
         if "binding_host_id" in touched:
             await self._lookup_nodes([new.binding_host_id])
             new.binding_vif_type = (portlogic.VIF_TYPE_BOUND if new.binding_host_id

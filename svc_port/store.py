@@ -12,7 +12,7 @@ from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict
 from svc_dpm.nodes import host_not_registered
 from svc_port.ports import port_status
 
-INDEXES = ("network_id", "device_id", "binding_host_id", "project_id")
+INDEXES = ("network_id", "device_id", "binding_host_id", "project_id", "security_groups")
 
 
 class PortStore:
@@ -36,6 +36,8 @@ class PortStore:
         guards = [Present(keys.resource("networks", p.network_id))]
         if p.binding_host_id:
             guards.append(Present(keys.unique("nodes", "name", p.binding_host_id)))
+        # A group delete compares "no port indexed under me"; this is the other half.
+        guards += [Present(keys.resource("security_groups", g)) for g in p.security_groups]
         return guards
 
     async def create_all(self, ports: list[port_pb2.Port], extra: list[Unit] = ()) -> None:
@@ -52,6 +54,10 @@ class PortStore:
             # A fresh uuid cannot clash: what failed is a placement guard (or
             # the idempotency record, which the caller handles).
             for p in ports:
+                for g in p.security_groups:
+                    if keys.resource("security_groups", g) in e.current:
+                        raise NotFound(f"Security group {g} does not exist",
+                                       reason="SecurityGroupNotFound") from None
                 if keys.resource("networks", p.network_id) in e.current:
                     raise NotFound(f"Network {p.network_id} could not be found.",
                                    reason="NetworkNotFound") from None
@@ -65,6 +71,8 @@ class PortStore:
         u = self.ports.update_unit(new, old)
         if new.binding_host_id and new.binding_host_id != old.binding_host_id:
             u.guards.append(Present(keys.unique("nodes", "name", new.binding_host_id)))
+        u.guards += [Present(keys.resource("security_groups", g))
+                     for g in set(new.security_groups) - set(old.security_groups)]
         new.revision_number = await self.store.commit(u)
 
     async def delete(self, p: port_pb2.Port) -> None:

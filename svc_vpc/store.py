@@ -216,11 +216,15 @@ class VpcStore:
         u = self.subnets.delete_unit(s)
         nu = self.networks.update_unit(new_net, n)
         blocks = keys.ip_blocks(subnet_id)
-        u.guards += nu.guards + [EmptyRange(blocks)]
+        routed = keys.unique("routers", "subnet", subnet_id)
+        u.guards += nu.guards + [EmptyRange(blocks), Absent(routed)]
         u.writes += nu.writes
         try:
             await self.store.commit(u)
         except StoreConflict as e:
+            if routed in e.current:
+                raise InUse(f"Unable to complete operation on subnet {subnet_id}: it is attached "
+                            "to a router.", reason="SubnetInUse") from None
             if blocks in e.current:
                 raise InUse(f"Unable to complete operation on subnet {subnet_id}: One or more ports "
                             "have an IP allocation from this subnet.", reason="SubnetInUse") from None

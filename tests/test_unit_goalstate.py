@@ -27,7 +27,7 @@ def world(ports):
         NODES: [kv(NODES, n.id, n) for n in nodes],
         PORTS: [kv(PORTS, pid, port_pb2.Port(
             id=pid, network_id=net, binding_host_id=host, mac_address=f"fa:16:3e:00:00:{i:02x}",
-            device_id=f"vm-{pid}", admin_state_up=True,
+            device_id=f"vm-{pid}", admin_state_up=True, port_security_enabled=True,
             fixed_ips=[common_pb2.FixedIp(subnet_id=f"s-{net}", ip_address=ip)]))
             for i, (pid, net, host, ip) in enumerate(ports)],
     }
@@ -113,3 +113,50 @@ def test_rebinding_a_port_moves_its_neighbor_entry():
         assert have == want, h
     # h1 now holds b locally and must not keep it as a neighbor.
     assert "b" not in {n.port_id for n in after["h1"].neighbors.values()}
+
+
+def test_security_groups_and_members_reach_the_hosts_that_need_them():
+    from alcor.v1 import security_group_pb2 as sgp
+    snap = world(PORTS_3)
+    web = sgp.SecurityGroup(id="web", security_group_rules=[
+        sgp.SecurityGroupRule(id="r1", direction="ingress", ethertype="IPv4", protocol="tcp",
+                              port_range_min=8080, port_range_max=8080, remote_group_id="db")])
+    db = sgp.SecurityGroup(id="db", security_group_rules=[
+        sgp.SecurityGroupRule(id="r2", direction="egress", ethertype="IPv4")])
+    changes = [Change(keys.resource("security_groups", g.id), g.SerializeToString(), 11) for g in (web, db)]
+    for pid, groups in (("a", ["web"]), ("b", ["db"]), ("d", ["db"])):
+        p = snap.ports[pid]
+        p.security_groups[:] = groups
+        changes.append(Change(keys.resource("ports", pid), p.SerializeToString(), 11))
+    hosts, _, _ = snap.apply(changes, 11)
+    assert {"h1", "h2", "h3"} <= hosts
+    h1 = compile_host(snap, "h1")
+    assert set(h1.security_groups) == {"web"}
+    rule = h1.security_groups["web"].rules[0]
+    assert (rule.protocol, rule.port_range_min, rule.remote_group_id) == ("tcp", 8080, "db")
+    # The members of "db" anywhere in the region: b (h2) and d (h3, another VPC).
+    assert list(h1.security_group_members["db"].ip_addresses) == ["10.0.0.3"]
+    assert set(compile_host(snap, "h3").security_groups) == {"db"}
+    # A port joining "db" changes web's hosts' member sets: h1 must hear of it.
+    c = snap.ports["c"]
+    c.security_groups[:] = ["db"]
+    hosts, _, _ = snap.apply([Change(keys.resource("ports", "c"), c.SerializeToString(), 12)], 12)
+    assert "h1" in hosts
+    msg = delta_message("h1", h1, compile_host(snap, "h1"), 11, 12)
+    assert [m.group_id for m in msg.security_group_members] == ["db"]
+    assert list(msg.security_group_members[0].ip_addresses) == ["10.0.0.2", "10.0.0.3"]
+
+
+def test_router_reaches_hosts_of_its_vpc_and_marks_l3_neighbors():
+    from alcor.v1 import router_pb2
+    snap = world(PORTS_3)
+    r = router_pb2.Router(id="r1", network_id="vpc1", subnet_ids=["s-vpc1"], admin_state_up=True)
+    hosts, nets, _ = snap.apply([Change(keys.resource("routers", "r1"), r.SerializeToString(), 11)], 11)
+    assert nets == {"vpc1"}
+    h1 = compile_host(snap, "h1")
+    assert list(h1.routers) == ["r1"]
+    iface = h1.routers["r1"].interfaces[0]
+    assert (iface.cidr, iface.gateway_ip) == ("10.0.0.0/24", "10.0.0.1")
+    assert h1.routers["r1"].gateway_mac.startswith("fa:16:3f:")
+    assert {n.type for n in h1.neighbors.values()} == {gs.NEIGHBOR_TYPE_L3}
+    assert not compile_host(snap, "h3").routers  # h3 has no port in vpc1
