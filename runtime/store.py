@@ -218,6 +218,38 @@ class Store:
         await _bounded_gather([one(c) for c in chunks])
         return out
 
+    async def read(self, keys: Sequence[bytes] = (), prefixes: Sequence[bytes] = (),
+                   windows: Sequence[tuple[bytes, bytes]] = ()) -> tuple[dict[bytes, KV], dict]:
+        """Point reads, prefix reads and [start, end) windows in one round
+        trip (one transaction, one revision) when they fit MAX_TXN_OPS.
+        Returns (kv by key, {prefix or window: [kv...]})."""
+        ops = [rpc.RequestOp(request_range=rpc.RangeRequest(key=k)) for k in keys]
+        spans = list(prefixes) + list(windows)
+        for sp in spans:
+            start, end = (sp, prefix_end(sp)) if isinstance(sp, bytes) else sp
+            ops.append(rpc.RequestOp(request_range=rpc.RangeRequest(key=start, range_end=end)))
+        points: dict[bytes, KV] = {}
+        ranged: dict = {sp: [] for sp in spans}
+        if not ops:
+            return points, ranged
+        if len(ops) > MAX_TXN_OPS:
+            points = await self.get_many(keys)
+            for sp in spans:
+                if isinstance(sp, bytes):
+                    ranged[sp] = (await self.scan(sp))[0]
+                else:
+                    ranged[sp] = (await self.range(*sp))[0]
+            return points, ranged
+        resp = await self._call("Txn", rpc.TxnRequest(success=ops))
+        for i, r in enumerate(resp.responses):
+            kvs = [_kv(m) for m in r.response_range.kvs]
+            if i < len(keys):
+                if kvs:
+                    points[kvs[0].key] = kvs[0]
+            else:
+                ranged[spans[i - len(keys)]] = kvs
+        return points, ranged
+
     async def range(
         self,
         start: bytes,

@@ -28,12 +28,20 @@ class IpamStore:
         self.networks = ResourceStore(store, "networks", network_pb2.Network, "Network")
         self.idempotency = Idempotency(store, "ipam")
 
-    async def _read_blocks(self, subnet_ids) -> dict[str, dict[int, tuple[bytes, int]]]:
-        out: dict[str, dict[int, tuple[bytes, int]]] = {}
-        for sid in subnet_ids:
-            kvs, _ = await self.store.scan(keys.ip_blocks(sid))
-            out[sid] = {int(kv.key.rsplit(b"/", 1)[1], 16): (kv.value, kv.mod_revision) for kv in kvs}
-        return out
+    async def _read_subnets(self, subnet_ids) -> tuple[dict, dict[str, dict[int, tuple[bytes, int]]]]:
+        """Subnets and their allocation blocks, in one round trip."""
+        subnet_ids = sorted(set(subnet_ids))
+        points, ranged = await self.store.read(
+            keys=[keys.resource("subnets", s) for s in subnet_ids],
+            prefixes=[keys.ip_blocks(s) for s in subnet_ids])
+        subnets = {}
+        for kv in points.values():
+            sub = self.subnets.decode(kv)
+            subnets[sub.id] = sub
+        blocks = {sid: {int(kv.key.rsplit(b"/", 1)[1], 16): (kv.value, kv.mod_revision)
+                        for kv in ranged[keys.ip_blocks(sid)]}
+                  for sid in subnet_ids}
+        return subnets, blocks
 
     @on_conflict
     async def allocate(self, keyed: list[tuple[Call, str]]) -> list[list[ipam_pb2.IpAllocation] | AlcorError]:
@@ -61,12 +69,11 @@ class IpamStore:
 
     async def _allocate(self, calls: list[Call], call_keys: list[str]):
         net_ids = {r.network_id for c in calls for r in c if not r.subnet_id}
-        nets = await self.networks.get_many(net_ids)
+        nets = await self.networks.get_many(net_ids) if net_ids else {}
         wanted = {r.subnet_id for c in calls for r in c if r.subnet_id}
         wanted |= {s for n in nets.values() for s in n.subnets}
-        subnets = await self.subnets.get_many(wanted)
+        subnets, stored = await self._read_subnets(wanted)
         spaces = {sid: AddressSpace.of(s) for sid, s in subnets.items()}
-        stored = await self._read_blocks(spaces)
         alloc = Allocator({sid: {i: bytearray(v) for i, (v, _) in b.items()} for sid, b in stored.items()})
 
         outcomes: list[list[ipam_pb2.IpAllocation] | AlcorError] = []
@@ -141,8 +148,7 @@ class IpamStore:
             for a in c:
                 if a.subnet_id and _is_ip(a.ip_address):
                     by_subnet[a.subnet_id].append(a.ip_address)
-        subnets = await self.subnets.get_many(by_subnet)
-        stored = await self._read_blocks(subnets)
+        subnets, stored = await self._read_subnets(by_subnet)
         alloc = Allocator({sid: {i: bytearray(v) for i, (v, _) in b.items()} for sid, b in stored.items()})
         counts = []
         for c in calls:

@@ -26,19 +26,25 @@ class MacStore:
         self.rng = rng or random.Random()
         self.idempotency = Idempotency(store, "macs")
 
-    async def _read(self, idxs: set[int], window: range) -> dict[int, tuple[bytes, int]]:
-        out: dict[int, tuple[bytes, int]] = {}
+    async def _read(self, idxs: set[int], window: range, foreign: list[str] = ()):
+        """The blocks of `window`, the blocks of `idxs`, and which of the
+        `foreign` MACs are taken, in one round trip."""
         lo, hi = window.start, window.stop
-        spans = [(lo, min(hi, macs.BLOCKS))] + ([(0, hi - macs.BLOCKS)] if hi > macs.BLOCKS else [])
-        for a, b in spans:
-            kvs, _, _ = await self.store.range(keys.mac_block(a), keys.mac_block(b))
-            for kv in kvs:
+        spans = []
+        if hi > lo:
+            spans.append((keys.mac_block(lo), keys.mac_block(min(hi, macs.BLOCKS))))
+            if hi > macs.BLOCKS:
+                spans.append((keys.mac_block(0), keys.mac_block(hi - macs.BLOCKS)))
+        extra = [i for i in idxs if not lo <= i < hi and not lo <= i + macs.BLOCKS < hi]
+        points, ranged = await self.store.read(
+            keys=[keys.mac_block(i) for i in extra] + [keys.foreign_mac(m) for m in foreign],
+            windows=spans)
+        out: dict[int, tuple[bytes, int]] = {}
+        for kv in [*points.values(), *(kv for sp in spans for kv in ranged[sp])]:
+            if kv.key.startswith(keys.MAC_BLOCKS):
                 out[int(kv.key.rsplit(b"/", 1)[1], 16)] = (kv.value, kv.mod_revision)
-        missing = [i for i in idxs if i not in out]
-        got = await self.store.get_many([keys.mac_block(i) for i in missing])
-        for kv in got.values():
-            out[int(kv.key.rsplit(b"/", 1)[1], 16)] = (kv.value, kv.mod_revision)
-        return out
+        taken_foreign = [m for m in foreign if keys.foreign_mac(m) in points]
+        return out, taken_foreign
 
     @on_conflict
     async def allocate(self, keyed: list[tuple[Call, str]]) -> list[list[str] | AlcorError]:
@@ -81,10 +87,9 @@ class MacStore:
         n_any = sum(1 for c in calls for r in c if not r.mac_address)
         start = self.rng.randrange(macs.BLOCKS)
         window = range(start, start + n_any // bitmap.BLOCK_BITS + 2)
-        stored = await self._read(wanted_offsets, window)
-        existing_foreign = await self.store.get_many([keys.foreign_mac(m) for m in foreign])
+        stored, existing_foreign = await self._read(wanted_offsets, window, foreign)
         alloc = macs.MacAllocator(self.oui, {i: bytearray(v) for i, (v, _) in stored.items()}, start)
-        alloc.foreign = [kv.key.rsplit(b"/", 1)[1].decode() for kv in existing_foreign.values()]
+        alloc.foreign = list(existing_foreign)
         taken_foreign = list(alloc.foreign)
 
         outcomes: list[list[str] | AlcorError] = []
@@ -142,7 +147,7 @@ class MacStore:
                     foreign.append(mac)
                 else:
                     idxs.add(off >> 8)
-        stored = await self._read(idxs, range(0, 0))
+        stored, _ = await self._read(idxs, range(0, 0))
         alloc = macs.MacAllocator(self.oui, {i: bytearray(v) for i, (v, _) in stored.items()}, 0)
         counts = []
         for c in calls:

@@ -119,11 +119,9 @@ class PortOrchestrator:
         calls are group-committed: one look-up of networks and hosts, one
         batched allocation per allocator and one etcd batch for all of them,
         each call still succeeding or failing alone."""
+        # A retry (same key) is answered from the record the first create
+        # wrote; the batch reads records alongside its other look-ups.
         key = Idempotency.create_key()
-        if key:
-            recorded = await self.idempotency.recorded(key)
-            if recorded is not None:
-                return await self._replay(recorded)
         ports = [portlogic.new_port(r, self.settings.default_project) for r in reqs]
         return await self._creates.submit(CreateCall(ports, key, context.current()))
 
@@ -148,10 +146,15 @@ class PortOrchestrator:
 
         net_ids = sorted({p.network_id for i in todo for p in calls[i].ports})
         host_names = sorted({p.binding_host_id for i in todo for p in calls[i].ports if p.binding_host_id})
-        nets_resp, nodes_resp = await asyncio.gather(
+        nets_resp, nodes_resp, recorded = await asyncio.gather(
             call(self.vpc.LookupNetworks(network_pb2.LookupNetworksRequest(ids=net_ids, skip_missing=True))),
             call(self.nodes.LookupNodes(node_pb2.LookupNodesRequest(names=host_names, skip_missing=True)))
-            if host_names else _none())
+            if host_names else _none(),
+            self.idempotency.recorded_many([calls[i].key for i in todo]))
+        for i in list(todo):
+            if calls[i].key in recorded:  # a retry of a create that finished
+                out[i] = await self._replay(recorded[calls[i].key])
+                todo.remove(i)
         nets = {n.network.id: n for n in nets_resp.networks}
         hosts = {n.name for n in nodes_resp.nodes} if nodes_resp else set()
 
