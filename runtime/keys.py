@@ -43,7 +43,8 @@ def index(family: str, attribute: str, value: str, resource_id: str = "") -> byt
 
 
 def unique(family: str, attribute: str, value: str) -> bytes:
-    """A unique attribute (a node's name): the key holds the owning id."""
+    """A unique attribute (a node's name, a project's default group): the
+    key holds the owner (its id, or for nodes the whole record)."""
     return _k("uniq", family, attribute, quote(value, safe=""))
 
 

@@ -36,7 +36,9 @@ class NodeStore:
         for n in created:
             u = self.nodes.create_unit(n)
             u.guards.append(Absent(_name_key(n.name)))
-            u.writes.append(Put(_name_key(n.name), n.id.encode()))
+            # The name key holds the whole node, so a look-up by name (every
+            # bound port's create) is one read.
+            u.writes.append(Put(_name_key(n.name), n.SerializeToString()))
             units.append(u)
         try:
             revs = await self.store.create_all(units)
@@ -56,12 +58,16 @@ class NodeStore:
         """Nodes by name, in order; an unregistered name is an error (or,
         with skip_missing, left out)."""
         unique = list(dict.fromkeys(names))
-        ids = await self.store.get_many([_name_key(n) for n in unique])
-        by_name = {n: ids[_name_key(n)].value.decode() for n in unique if _name_key(n) in ids}
-        got = await self.nodes.get_many(by_name.values())
+        kvs = await self.store.get_many([_name_key(n) for n in unique])
+        got = {}
+        for n in unique:
+            kv = kvs.get(_name_key(n))
+            if kv is not None:
+                got[n] = node_pb2.Node.FromString(kv.value)
+                got[n].revision_number = kv.mod_revision
         out = []
         for n in names:
-            node = got.get(by_name.get(n, ""))
+            node = got.get(n)
             if node is None:
                 if skip_missing:
                     continue
@@ -84,7 +90,7 @@ class NodeStore:
             # Renaming would orphan the ports bound by the old name.
             ports = keys.index("ports", "binding_host_id", old.name)
             u.guards += [Absent(_name_key(new.name)), EmptyRange(ports)]
-            u.writes += [Delete(_name_key(old.name)), Put(_name_key(new.name), new.id.encode())]
+            u.writes += [Delete(_name_key(old.name)), Put(_name_key(new.name), new.SerializeToString())]
             try:
                 new.revision_number = await self.store.commit(u)
             except StoreConflict as e:
@@ -95,6 +101,7 @@ class NodeStore:
                                 reason="NodeInUse") from None
                 raise
             return new
+        u.writes.append(Put(_name_key(new.name), new.SerializeToString()))
         new.revision_number = await self.store.commit(u)
         return new
 
