@@ -23,6 +23,14 @@ def cmd_up(args) -> int:
                            if args.replicas > 1 else {})
     if args.mesh:
         cluster = _mesh_cluster(args, cluster.replicas)
+    cluster.hosts, cluster.host_driver = args.hosts, args.host_driver
+    if args.host_driver == "linux" and args.hosts:
+        from cluster.fabric import can_make_namespaces
+
+        why = can_make_namespaces()
+        if why:
+            print(f"--host-driver linux: {why}", file=sys.stderr)
+            return 2
     stop = {"now": False}
 
     def on_signal(*_):
@@ -84,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     up = sub.add_parser("up", help="start the local control plane")
     up.add_argument("--dir", default=str(ROOT / ".alcor"), help="data and logs directory")
     up.add_argument("--replicas", type=int, default=1, help="replicas of each service")
+    up.add_argument("--hosts", type=int, default=0,
+                    help="simulated hosts with agents, registered as nodes host-0000...")
+    up.add_argument("--host-driver", choices=("recording", "linux"), default="recording",
+                    help="recording: all agents in one process, nothing programmed; linux: a network "
+                         "namespace per host on a fabric and a real agent each (root)")
     up.add_argument("--mesh", action="store_true",
                     help="put a local Envoy in front of every service (policy: helm/alcor/values.yaml)")
     up.add_argument("--mesh-values", action="append", default=[], metavar="FILE",

@@ -58,6 +58,13 @@ class LocalCluster:
     replicas: dict[str, int] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     with_gateway: bool = True
+    # Simulated hosts with agents: "recording" runs them all in one process
+    # (python -m cluster.hosts); "linux" builds a namespace per host on a
+    # fabric and runs a real agent process per host (needs root).
+    hosts: int = 0
+    host_driver: str = "recording"
+    host_prefix: str = "host"
+    fabric: object = None
     processes: list[Process] = field(default_factory=list)
 
     @classmethod
@@ -151,7 +158,42 @@ class LocalCluster:
         if self.with_gateway and (ROOT / "gateway" / "__main__.py").exists():
             gw = self.start_gateway()
             wait_tcp(gw.address, gw, timeout)
+        if self.hosts:
+            self.start_hosts()
         return self
+
+    def host_names(self) -> list[str]:
+        return [f"{self.host_prefix}-{i:04d}" for i in range(self.hosts)]
+
+    def start_hosts(self) -> None:
+        """Registers the simulated hosts as nodes and starts their agents."""
+        from alcor.v1 import node_pb2, node_pb2_grpc
+        from cluster.hosts import underlay_ip
+
+        names = self.host_names()
+        if self.host_driver == "linux":
+            from cluster.fabric import Fabric
+
+            self.fabric = Fabric(self.host_prefix, self.hosts).create()
+            ips = [self.fabric.underlay_ip(i) for i in range(self.hosts)]
+        else:
+            ips = [underlay_ip(i) for i in range(self.hosts)]
+        with grpc.insecure_channel(self.address("svc_dpm")) as ch:
+            stub = node_pb2_grpc.NodeServiceStub(ch)
+            have = {n.name for n in stub.ListNodes(node_pb2.ListNodesRequest(name=names)).nodes}
+            todo = [node_pb2.Node(name=n, local_ip=ip) for n, ip in zip(names, ips) if n not in have]
+            if todo:
+                stub.CreateNodes(node_pb2.CreateNodesRequest(nodes=todo))
+        env = self.service_env()
+        if self.host_driver == "linux":
+            for i, name in enumerate(names):
+                self._spawn(f"agent-{name}", [sys.executable, "-m", "agent", "--host-name", name,
+                            "--dpm", self.address("svc_dpm"), "--driver", "linux",
+                            "--host-netns", self.fabric.host_ns(i), "--local-ip", ips[i]],
+                            "", env)
+        else:
+            self._spawn("hosts", [sys.executable, "-m", "cluster.hosts", "--dpm", self.address("svc_dpm"),
+                                  "--prefix", self.host_prefix, "--count", str(self.hosts)], "", env)
 
     def replicas_of(self, name: str) -> list[Process]:
         return [p for p in self.processes if p.name == name or p.name.startswith(name + "-")]
@@ -177,6 +219,9 @@ class LocalCluster:
                 self.stop_process(p)
         for p in list(self.processes):
             self.stop_process(p)
+        if self.fabric is not None:
+            self.fabric.destroy()
+            self.fabric = None
 
     def __enter__(self):
         return self.start()
