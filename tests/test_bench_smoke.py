@@ -1,0 +1,25 @@
+"""`alcor bench --quick`: every scenario at a tenth of the scale, as a smoke
+test. It must complete and report no errors; its timings are printed, never
+asserted (speed is measured by the full run, see BENCHMARKS.md)."""
+import json
+import subprocess
+import sys
+
+from cluster.local import ROOT, etcd_binary
+
+import pytest
+
+
+@pytest.mark.skipif(etcd_binary() is None, reason="etcd is not installed; `make test` installs it")
+def test_bench_quick_completes_without_errors(tmp_path):
+    out = tmp_path / "bench.json"
+    r = subprocess.run([sys.executable, "-m", "cluster", "bench", "--quick", "--no-progress",
+                        "--json", str(out), "--dir", str(tmp_path / "cluster")],
+                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    print(r.stdout)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert set(results) == {"latency", "throughput", "bulk", "list", "resync"}
+    assert results["throughput"]["errors"] == 0 and results["throughput"]["created"] > 0
+    assert results["bulk"]["ports"] == 1000
+    assert results["resync"]["ports"] == 1000
