@@ -1,4 +1,4 @@
-"""The Linux driver: programs a host through rtnetlink (pyroute2), no shell.
+"""The Linux driver: programs a host through rtnetlink, no shell.
 
 Per VPC: a bridge and a VXLAN device (the VPC's VNI, learning off, the host's
 underlay address as local, UDP 4789) enslaved to it. Per port: a veth pair,
@@ -16,21 +16,24 @@ run several simulated hosts in one kernel.
 Ownership. Every device gets a deterministic name (agent.naming) and an
 IFLA_IFALIAS marker ("alcor:vpc:<id>", "alcor:port:<id> ns=<namespace>"); a
 namespace the agent created has "alcor:netns" as its lo alias. Reconcile
-deletes only marked devices and namespaces, never anything else. A device
-with a wanted name but no alias at all (the agent died between creating it
-and marking it: the kernel ignores IFLA_IFALIAS on creation) is adopted.
+deletes only marked devices, entries on marked devices, and marked
+namespaces. A device with a wanted name but no alias at all (the agent died
+between creating and marking it: the kernel ignores IFLA_IFALIAS on
+creation) is adopted.
 
-Reads are batched: one dump of links and one of forwarding entries in the
-host namespace per reconcile, and per port namespace one dump each of links,
-addresses, routes and neighbours.
+Reads are batched: per reconcile one dump of links and one of forwarding
+entries in the host namespace, and per port namespace one dump each of
+links, addresses, routes and neighbours, decoded by agent.rtnl; ARP and
+forwarding entries are written in batches of up to 256 per datagram.
+Creating and changing links, addresses and routes goes through pyroute2.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import socket
 import time
-from dataclasses import dataclass
 
 from pyroute2 import AsyncIPRoute
 
@@ -38,6 +41,7 @@ from agent import naming, netns
 from agent.dataplane import Outcome, Status
 from agent.model import HostState, Kind, Neighbor
 from agent.plan import HostPlan, PlanCache, PortPlan, VpcPlan
+from agent.rtnl import AF_BRIDGE, Link, NeighbourWrite, Rtnl
 
 log = logging.getLogger("alcor.agent.linux")
 
@@ -45,13 +49,13 @@ OWNED = "alcor:"
 NETNS_MARK = "alcor:netns"
 VXLAN_PORT = 4789
 
-IFF_UP = 0x1
 NUD_NOARP = 0x40
 NUD_PERMANENT = 0x80
 NTF_SELF = 0x02
 IFA_F_NODAD = 0x02
 RT_TABLE_MAIN = 254
 DEFAULT_DST = {socket.AF_INET: "0.0.0.0/0", socket.AF_INET6: "::/0"}
+FDB_STATE = NUD_PERMANENT | NUD_NOARP
 
 
 def vpc_alias(vpc_id: str) -> str:
@@ -72,52 +76,19 @@ def _family(ip: str) -> int:
 
 
 def _why(e: BaseException) -> str:
-    code = getattr(e, "code", None)
-    if code is not None:  # pyroute2's NetlinkError
-        return f"netlink error {code}: {os.strerror(code) if code > 0 else e}"
+    code = getattr(e, "code", None)  # pyroute2's NetlinkError
+    if isinstance(code, int) and code > 0:
+        return f"netlink error {code}: {os.strerror(code)}"
+    if isinstance(e, OSError) and e.errno:
+        return f"{os.strerror(e.errno)} ({e.strerror})" if e.strerror else os.strerror(e.errno)
     return f"{type(e).__name__}: {e}"
-
-
-@dataclass(slots=True)
-class _Link:
-    index: int
-    name: str
-    kind: str
-    alias: str
-    master: int
-    up: bool
-    mtu: int
-    address: str
-    # (vni, local, port, learning) of a VXLAN device, () otherwise.
-    vxlan: tuple = ()
-
-
-def _link(msg) -> _Link:
-    kind = msg.get(("linkinfo", "kind")) or ""
-    vxlan = ()
-    if kind == "vxlan":
-        vxlan = (msg.get(("linkinfo", "data", "vxlan_id")),
-                 msg.get(("linkinfo", "data", "vxlan_local")) or "",
-                 msg.get(("linkinfo", "data", "vxlan_port")),
-                 msg.get(("linkinfo", "data", "vxlan_learning")))
-    return _Link(msg["index"], msg.get("ifname") or "", kind, msg.get("ifalias") or "",
-                 msg.get("master") or 0, bool(msg["flags"] & IFF_UP), msg.get("mtu") or 0,
-                 msg.get("address") or "", vxlan)
-
-
-async def _links(ipr: AsyncIPRoute) -> dict[str, _Link]:
-    return {link.name: link for link in map(_link, [m async for m in await ipr.link("dump")])}
-
-
-async def _get_link(ipr: AsyncIPRoute, name: str) -> _Link:
-    return _link((await ipr.link("get", ifname=name))[0])
 
 
 class NotOwned(Exception):
     pass
 
 
-def _claim(link: _Link, alias: str, kind: str) -> bool:
+def _claim(link: Link, alias: str, kind: str) -> bool:
     """Whether `link` may be used as ours; True when it still needs marking."""
     if link.alias == alias:
         return False
@@ -128,7 +99,7 @@ def _claim(link: _Link, alias: str, kind: str) -> bool:
 
 
 class _Result:
-    """Outcomes of one reconcile, one per resource."""
+    """Outcomes of one reconcile."""
 
     def __init__(self, plan: HostPlan):
         self.outcomes = list(plan.invalid)
@@ -145,6 +116,28 @@ class _Result:
             self.add(Kind.NEIGHBOR, n.port_id, Status.FAILURE, reason, revision=n.revision)
 
 
+class _Namespace:
+    """One namespace's sockets: rtnl for reads and neighbour writes, pyroute2
+    opened only when a link, address or route has to change."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.rtnl = Rtnl.open(name)
+        self._ipr: AsyncIPRoute | None = None
+
+    @property
+    def ipr(self) -> AsyncIPRoute:
+        if self._ipr is None:
+            self._ipr = netns.iproute(self.name)
+        return self._ipr
+
+    def close(self) -> None:
+        self.rtnl.close()
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
+
+
 class LinuxDataPlane:
     def __init__(self, host_netns: str = "", local_ip: str = "", mtu: int = 1450,
                  vxlan_port: int = VXLAN_PORT):
@@ -153,18 +146,16 @@ class LinuxDataPlane:
         self.mtu = mtu
         self.vxlan_port = vxlan_port
         self._plans = PlanCache()
-        self._host: AsyncIPRoute | None = None
+        self._host: _Namespace | None = None
         self._host_inode = 0
 
-    # --- the host namespace ------------------------------------------------
-
-    def _host_ipr(self) -> AsyncIPRoute:
-        """The host namespace's client, reopened when the namespace was
+    def _host_ns(self) -> _Namespace:
+        """The host namespace's sockets, reopened when the namespace was
         replaced (a socket would otherwise keep programming the old one)."""
         ino = netns.inode(self.host_netns)
         if self._host is None or ino != self._host_inode:
             self._close_host()
-            self._host = netns.iproute(self.host_netns)
+            self._host = _Namespace(self.host_netns)
             self._host_inode = ino
         return self._host
 
@@ -182,8 +173,8 @@ class LinuxDataPlane:
         plan = self._plans.get(state)
         result = _Result(plan)
         try:
-            host = self._host_ipr()
-            links = await _links(host)
+            host = self._host_ns()
+            links = {link.name: link for link in await host.rtnl.links()}
             fdb = await self._dump_fdb(host, links)
         except Exception as e:  # the host itself is unreachable: nothing can be programmed
             self._close_host()
@@ -222,24 +213,21 @@ class LinuxDataPlane:
                 log.warning("port %s: %s", pp.port_id, _why(e))
                 result.add(Kind.PORT, pp.port_id, Status.FAILURE, _why(e), started, pp.revision)
 
-        for vpc_id, vx_index in vxlans.items():
-            await self._sync_fdb(host, vx_index, plan.fdb.get(vpc_id, {}), fdb.get(vx_index, {}),
-                                 result)
+        await self._sync_fdb(host, vxlans, plan, fdb, result)
         await self._remove_stale_vpcs(host, links, plan)
         return result.outcomes
 
     # --- VPCs: bridge + VXLAN -------------------------------------------------
 
-    async def _ensure_vpc(self, host: AsyncIPRoute, links: dict[str, _Link], vp: VpcPlan,
+    async def _ensure_vpc(self, host: _Namespace, links: dict[str, Link], vp: VpcPlan,
                           fdb: dict[int, dict[str, set[str]]]) -> tuple[int, int]:
         alias = vpc_alias(vp.vpc_id)
         br = links.get(vp.bridge)
         if br is None:
-            await host.link("add", ifname=vp.bridge, kind="bridge")
-            br = await _get_link(host, vp.bridge)
-            br.alias = ""
+            await host.ipr.link("add", ifname=vp.bridge, kind="bridge")
+            br = await host.rtnl.link(vp.bridge)
         if _claim(br, alias, "bridge") or not br.up:
-            await host.link("set", index=br.index, ifalias=alias, state="up")
+            await host.ipr.link("set", index=br.index, ifalias=alias, state="up")
 
         want = (vp.vni, self.local_ip, self.vxlan_port, 0)
         vx = links.get(vp.vxlan)
@@ -249,22 +237,21 @@ class LinuxDataPlane:
                 # The VNI, local address or port of a VXLAN device cannot be
                 # changed in place; its forwarding entries go with it.
                 log.info("recreating %s: %s != %s", vp.vxlan, vx.vxlan, want)
-                await host.link("del", index=vx.index)
+                await host.ipr.link("del", index=vx.index)
                 fdb.pop(vx.index, None)
                 vx = None
         if vx is None:
             attrs = dict(vxlan_id=vp.vni, vxlan_port=self.vxlan_port, vxlan_learning=0)
             if self.local_ip:
                 attrs["vxlan_local"] = self.local_ip
-            await host.link("add", ifname=vp.vxlan, kind="vxlan", mtu=self.mtu, **attrs)
-            vx = await _get_link(host, vp.vxlan)
-            vx.alias = ""
+            await host.ipr.link("add", ifname=vp.vxlan, kind="vxlan", mtu=self.mtu, **attrs)
+            vx = await host.rtnl.link(vp.vxlan)
         if vx.alias != alias or vx.master != br.index or not vx.up or vx.mtu != self.mtu:
-            await host.link("set", index=vx.index, ifalias=alias, master=br.index, mtu=self.mtu,
-                            state="up")
+            await host.ipr.link("set", index=vx.index, ifalias=alias, master=br.index,
+                                mtu=self.mtu, state="up")
         return br.index, vx.index
 
-    async def _remove_stale_vpcs(self, host: AsyncIPRoute, links: dict[str, _Link],
+    async def _remove_stale_vpcs(self, host: _Namespace, links: dict[str, Link],
                                  plan: HostPlan) -> None:
         wanted = {name for vp in plan.vpcs.values() for name in (vp.bridge, vp.vxlan)}
         for link in links.values():
@@ -272,59 +259,71 @@ class LinuxDataPlane:
                     and link.alias.startswith(OWNED) and link.name not in wanted):
                 log.info("removing %s (%s)", link.name, link.alias)
                 try:
-                    await host.link("del", index=link.index)
+                    await host.ipr.link("del", index=link.index)
                 except Exception as e:
                     log.warning("removing %s: %s", link.name, _why(e))
 
     # --- forwarding entries -------------------------------------------------
 
-    async def _dump_fdb(self, host: AsyncIPRoute,
-                        links: dict[str, _Link]) -> dict[int, dict[str, set[str]]]:
-        """VXLAN device index -> MAC -> remote VTEPs, for our VXLAN devices."""
+    @staticmethod
+    async def _dump_fdb(host: _Namespace,
+                        links: dict[str, Link]) -> dict[int, dict[str, set[str]]]:
+        """Our VXLAN devices' index -> MAC -> remote VTEPs."""
         ours = {link.index for link in links.values()
-                if link.kind == "vxlan" and naming.owned_kind(link.name) == "vxlan"}
+                if link.kind == "vxlan" and naming.owned_kind(link.name) == "vxlan"
+                and link.alias.startswith(OWNED)}
         out: dict[int, dict[str, set[str]]] = {}
-        async for m in await host.fdb("dump"):
-            index = m["ifindex"]
-            if index in ours and m["flags"] & NTF_SELF:
-                dst = m.get("dst")
-                if dst:
-                    out.setdefault(index, {}).setdefault(m.get("lladdr"), set()).add(dst)
+        for n in await host.rtnl.neighbours(AF_BRIDGE):
+            if n.ifindex in ours and n.flags & NTF_SELF and n.dst:
+                out.setdefault(n.ifindex, {}).setdefault(n.lladdr, set()).add(n.dst)
         return out
 
-    async def _sync_fdb(self, host: AsyncIPRoute, vx_index: int, wanted: dict[str, Neighbor],
-                        actual: dict[str, set[str]], result: _Result) -> None:
+    async def _sync_fdb(self, host: _Namespace, vxlans: dict[str, int], plan: HostPlan,
+                        fdb: dict[int, dict[str, set[str]]], result: _Result) -> None:
+        writes: list[NeighbourWrite] = []
+        owners: list[Neighbor | None] = []
         local = self.local_ip
-        for mac, n in wanted.items():
-            if n.host_ip == local:
-                continue  # a port of this very host: the bridge reaches it
-            have = actual.get(mac)
-            if have == {n.host_ip}:
-                continue
-            try:
+        for vpc_id, vx in vxlans.items():
+            wanted = plan.fdb.get(vpc_id, {})
+            actual = fdb.get(vx, {})
+            for mac, n in wanted.items():
+                if n.host_ip == local:
+                    continue  # a port of this very host: the bridge reaches it
+                have = actual.get(mac)
+                if have == {n.host_ip}:
+                    continue
                 for stale in (have or set()) - {n.host_ip}:
-                    await self._fdb_del(host, vx_index, mac, stale)
-                await host.fdb("replace", ifindex=vx_index, lladdr=mac, dst=n.host_ip,
-                               state=NUD_PERMANENT | NUD_NOARP, flags=NTF_SELF)
-            except Exception as e:
-                result.neighbor_failed(n, f"forwarding entry {mac} -> {n.host_ip}: {_why(e)}")
-        for mac, dsts in actual.items():
-            n = wanted.get(mac)
-            if n is None or n.host_ip == local:
-                for dst in dsts:
-                    await self._fdb_del(host, vx_index, mac, dst)
-
-    @staticmethod
-    async def _fdb_del(host: AsyncIPRoute, vx_index: int, mac: str, dst: str) -> None:
+                    writes.append(NeighbourWrite(True, AF_BRIDGE, vx, stale, mac, FDB_STATE,
+                                                 NTF_SELF))
+                    owners.append(None)
+                writes.append(NeighbourWrite(False, AF_BRIDGE, vx, n.host_ip, mac, FDB_STATE,
+                                             NTF_SELF))
+                owners.append(n)
+            for mac, dsts in actual.items():
+                n = wanted.get(mac)
+                if n is None or n.host_ip == local:
+                    for dst in dsts:
+                        writes.append(NeighbourWrite(True, AF_BRIDGE, vx, dst, mac, FDB_STATE,
+                                                     NTF_SELF))
+                        owners.append(None)
+        if not writes:
+            return
         try:
-            await host.fdb("del", ifindex=vx_index, lladdr=mac, dst=dst,
-                           state=NUD_PERMANENT | NUD_NOARP, flags=NTF_SELF)
+            failed = await host.rtnl.write_neighbours(writes)
         except Exception as e:
-            log.warning("removing forwarding entry %s -> %s: %s", mac, dst, _why(e))
+            failed = {i: getattr(e, "errno", 0) or errno.EIO for i in range(len(writes))}
+        for i, err in failed.items():
+            w, n = writes[i], owners[i]
+            if n is not None:
+                result.neighbor_failed(n, f"forwarding entry {w.lladdr} -> {w.dst}: "
+                                          f"{os.strerror(err)}")
+            elif err != errno.ENOENT:
+                log.warning("removing forwarding entry %s -> %s: %s", w.lladdr, w.dst,
+                            os.strerror(err))
 
     # --- ports ----------------------------------------------------------------
 
-    async def _ensure_port(self, host: AsyncIPRoute, links: dict[str, _Link], pp: PortPlan,
+    async def _ensure_port(self, host: _Namespace, links: dict[str, Link], pp: PortPlan,
                            bridge_index: int, arp: dict[str, Neighbor], result: _Result) -> None:
         alias = port_alias(pp.port_id, pp.namespace)
         vh = links.get(pp.veth_host)
@@ -338,14 +337,14 @@ class LinuxDataPlane:
         if not netns.exists(pp.namespace):
             netns.create(pp.namespace)
             created_ns = True
-        for attempt in (1, 2):
+        for _ in range(2):
             if vh is None:
                 vh = await self._create_veth(host, pp)
             if (vh.alias != alias or vh.master != bridge_index or vh.up != pp.up
                     or vh.mtu != self.mtu):
-                await host.link("set", index=vh.index, ifalias=alias, master=bridge_index,
-                                mtu=self.mtu, state="up" if pp.up else "down")
-            ns = netns.iproute(pp.namespace)
+                await host.ipr.link("set", index=vh.index, ifalias=alias, master=bridge_index,
+                                    mtu=self.mtu, state="up" if pp.up else "down")
+            ns = _Namespace(pp.namespace)
             try:
                 if await self._ensure_inside(ns, pp, created_ns, arp, result):
                     return
@@ -355,83 +354,85 @@ class LinuxDataPlane:
             # namespace was replaced, or the peer moved): recreate the pair.
             log.info("port %s: peer %s missing in %s, recreating", pp.port_id, pp.veth_port,
                      pp.namespace)
-            await host.link("del", index=vh.index)
+            await host.ipr.link("del", index=vh.index)
             vh = None
         raise RuntimeError(f"{pp.veth_port} did not appear in namespace {pp.namespace}")
 
-    async def _create_veth(self, host: AsyncIPRoute, pp: PortPlan) -> _Link:
-        await host.link("add", ifname=pp.veth_host, kind="veth", mtu=self.mtu,
-                        peer={"ifname": pp.veth_port, "address": pp.mac, "mtu": self.mtu,
-                              "net_ns_fd": netns.path(pp.namespace)})
-        vh = await _get_link(host, pp.veth_host)
-        vh.alias = ""
+    async def _create_veth(self, host: _Namespace, pp: PortPlan) -> Link:
+        await host.ipr.link("add", ifname=pp.veth_host, kind="veth", mtu=self.mtu,
+                            peer={"ifname": pp.veth_port, "address": pp.mac, "mtu": self.mtu,
+                                  "net_ns_fd": netns.path(pp.namespace)})
+        vh = await host.rtnl.link(pp.veth_host)
+        if vh is None:
+            raise RuntimeError(f"{pp.veth_host} vanished right after its creation")
         return vh
 
-    async def _ensure_inside(self, ns: AsyncIPRoute, pp: PortPlan, created_ns: bool,
+    async def _ensure_inside(self, ns: _Namespace, pp: PortPlan, created_ns: bool,
                              arp: dict[str, Neighbor], result: _Result) -> bool:
         """Programs the port's end inside its namespace; False when that end
         is missing."""
-        links = await _links(ns)
+        links = {link.name: link for link in await ns.rtnl.links()}
         vp = links.get(pp.veth_port)
         if vp is None or vp.kind != "veth":
             return False
         lo = links.get("lo")
         if lo is not None and (not lo.up or (created_ns and lo.alias != NETNS_MARK)):
-            await ns.link("set", index=lo.index, state="up",
-                          **({"ifalias": NETNS_MARK} if created_ns else {}))
+            await ns.ipr.link("set", index=lo.index, state="up",
+                              **({"ifalias": NETNS_MARK} if created_ns else {}))
         if vp.address != pp.mac or vp.mtu != self.mtu or not vp.up:
-            await ns.link("set", index=vp.index, address=pp.mac, mtu=self.mtu, state="up")
+            await ns.ipr.link("set", index=vp.index, address=pp.mac, mtu=self.mtu, state="up")
 
-        have = {(m.get("address"), m["prefixlen"]) async for m in await ns.addr("dump")
-                if m["index"] == vp.index}
-        have = {a for a in have if a[0] and not a[0].startswith("fe80:")}
+        have = {(a.address, a.prefixlen) for a in await ns.rtnl.addresses()
+                if a.index == vp.index and a.address and not a.address.startswith("fe80:")}
         want = set(pp.addresses)
         for ip, plen in want - have:
             extra = {"flags": IFA_F_NODAD} if _family(ip) == socket.AF_INET6 else {}
-            await ns.addr("add", index=vp.index, address=ip, prefixlen=plen, **extra)
+            await ns.ipr.addr("add", index=vp.index, address=ip, prefixlen=plen, **extra)
         for ip, plen in have - want:
-            await ns.addr("del", index=vp.index, address=ip, prefixlen=plen)
+            await ns.ipr.addr("del", index=vp.index, address=ip, prefixlen=plen)
 
         await self._sync_default_routes(ns, vp.index, pp.gateways)
         await self._sync_arp(ns, vp.index, arp, result)
         return True
 
-    async def _sync_default_routes(self, ns: AsyncIPRoute, index: int,
-                                   gateways: tuple[str, ...]) -> None:
+    @staticmethod
+    async def _sync_default_routes(ns: _Namespace, index: int, gateways: tuple[str, ...]) -> None:
         want = {_family(gw): gw for gw in gateways}
+        defaults = [r for r in await ns.rtnl.routes()
+                    if r.dst_len == 0 and r.table == RT_TABLE_MAIN]
         for family in (socket.AF_INET, socket.AF_INET6):
-            have = [(m.get("gateway"), m.get("oif")) async for m in await ns.route("dump",
-                                                                                   family=family)
-                    if m["dst_len"] == 0 and m.get("table") == RT_TABLE_MAIN]
+            have = [(r.gateway, r.oif) for r in defaults if r.family == family]
             gw = want.get(family)
             if gw is not None:
                 if have != [(gw, index)]:
-                    await ns.route("replace", dst=DEFAULT_DST[family], gateway=gw, oif=index)
+                    await ns.ipr.route("replace", dst=DEFAULT_DST[family], gateway=gw, oif=index)
             else:
                 for old_gw, oif in have:
                     if oif == index:
-                        await ns.route("del", dst=DEFAULT_DST[family], gateway=old_gw, oif=oif)
+                        await ns.ipr.route("del", dst=DEFAULT_DST[family], gateway=old_gw,
+                                           oif=oif)
 
-    async def _sync_arp(self, ns: AsyncIPRoute, index: int, arp: dict[str, Neighbor],
+    @staticmethod
+    async def _sync_arp(ns: _Namespace, index: int, arp: dict[str, Neighbor],
                         result: _Result) -> None:
-        have = {m.get("dst"): m.get("lladdr") async for m in await ns.neigh("dump")
-                if m["ifindex"] == index and m["state"] & NUD_PERMANENT}
-        for ip, n in arp.items():
-            if have.get(ip) != n.mac:
-                try:
-                    await ns.neigh("replace", ifindex=index, dst=ip, lladdr=n.mac,
-                                   state=NUD_PERMANENT)
-                except Exception as e:
-                    result.neighbor_failed(n, f"ARP entry {ip} -> {n.mac}: {_why(e)}")
-        for ip in have.keys() - arp.keys():
-            try:
-                await ns.neigh("del", ifindex=index, dst=ip)
-            except Exception as e:
-                log.warning("removing ARP entry %s: %s", ip, _why(e))
+        have = {n.dst: n.lladdr for n in await ns.rtnl.neighbours()
+                if n.ifindex == index and n.state & NUD_PERMANENT}
+        writes = [NeighbourWrite(False, _family(ip), index, ip, n.mac, NUD_PERMANENT)
+                  for ip, n in arp.items() if have.get(ip) != n.mac]
+        writes += [NeighbourWrite(True, _family(ip), index, ip) for ip in have.keys() - arp.keys()]
+        if not writes:
+            return
+        for i, err in (await ns.rtnl.write_neighbours(writes)).items():
+            w = writes[i]
+            if w.delete:
+                log.warning("removing ARP entry %s: %s", w.dst, os.strerror(err))
+            else:
+                result.neighbor_failed(arp[w.dst], f"ARP entry {w.dst} -> {w.lladdr}: "
+                                                   f"{os.strerror(err)}")
 
     # --- removing ports ---------------------------------------------------------
 
-    async def _remove_stale_ports(self, host: AsyncIPRoute, links: dict[str, _Link],
+    async def _remove_stale_ports(self, host: _Namespace, links: dict[str, Link],
                                   plan: HostPlan) -> None:
         wanted = {pp.veth_host for pp in plan.ports.values()}
         in_use = {pp.namespace for pp in plan.ports.values()}
@@ -444,20 +445,19 @@ class LinuxDataPlane:
                     log.warning("removing %s: %s", link.name, _why(e))
                 del links[link.name]
 
-    async def _remove_port(self, host: AsyncIPRoute, vh: _Link,
-                           keep_namespaces: set[str]) -> None:
+    @staticmethod
+    async def _remove_port(host: _Namespace, vh: Link, keep_namespaces: set[str]) -> None:
         """Deletes a port's veth pair, and its namespace when the agent
         created it and no wanted port uses it."""
         log.info("removing %s (%s)", vh.name, vh.alias)
-        await host.link("del", index=vh.index)
+        await host.ipr.link("del", index=vh.index)
         name = alias_namespace(vh.alias)
         if name and name not in keep_namespaces and netns.exists(name):
-            ns = netns.iproute(name)
+            rtnl = Rtnl.open(name)
             try:
-                lo = (await ns.link("get", ifname="lo"))[0]
-                mine = lo.get("ifalias") == NETNS_MARK
+                lo = await rtnl.link("lo")
             finally:
-                ns.close()
-            if mine:
+                rtnl.close()
+            if lo is not None and lo.alias == NETNS_MARK:
                 log.info("removing namespace %s", name)
                 netns.remove(name)
