@@ -91,7 +91,6 @@ class Agent:
         self.has_goal_state = False
         # After an out-of-order DELTA: say "nothing applied" on reconnect.
         self.resync_wanted = False
-        self.connected = asyncio.Event()
         self.reconciles = 0
         self.last_outcomes: list[Outcome] = []
         self.last_reconcile_seconds = 0.0
@@ -232,7 +231,6 @@ class Agent:
             await call.write(gs_pb2.StreamGoalStatesRequest(hello=gs_pb2.AgentHello(
                 host_name=self.host_name, applied_revision=hello_revision)))
             self._call = call
-            self.connected.set()
             log.info("%s: connected, applied revision %d", self.host_name, hello_revision)
             while True:
                 items = [await queue.get()]
@@ -260,7 +258,6 @@ class Agent:
             return progressed
         finally:
             self._call = None
-            self.connected.clear()
             call.cancel()
             reader.cancel()
             stopper.cancel()

@@ -112,7 +112,6 @@ class FakeController(goalstate_pb2_grpc.GoalStateServiceServicer):
         self.hellos: list[tuple[str, int]] = []
         self.reports: dict[str, list[gs.ProgrammingReport]] = defaultdict(list)
         self.connections: dict[str, Connection] = {}
-        self.changed = asyncio.Event()
 
     async def StreamGoalStates(self, request_iterator, context):
         first = await context.read()

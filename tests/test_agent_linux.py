@@ -57,6 +57,7 @@ class Port:
     host: int  # 1..3
     ip: str
     mac: str
+    ip6: str = ""  # in fd00::/64 when set
 
 
 PORTS = [
@@ -90,14 +91,19 @@ class Cloud:
         and every port of those VPCs on other hosts as a neighbor."""
         local = [p for p in ports if p.host == host]
         vpcs = sorted({p.vpc for p in local})
+
+        def ips(p: Port) -> list[tuple[str, str]]:
+            return [(f"s{p.vpc}", p.ip)] + ([(f"s{p.vpc}6", p.ip6)] if p.ip6 else [])
+
         return full(
             self.revision, self.host_ns(host),
             vpcs=[vpc(v, VNI[v]) for v in vpcs],
-            subnets=[subnet(f"s{v}", v, "10.0.0.0/24", "10.0.0.1") for v in vpcs],
-            ports=[port(p.name, p.vpc, p.mac, [(f"s{p.vpc}", p.ip)], self.port_ns(p.name))
-                   for p in local],
-            neighbors=[neighbor(p.name, p.vpc, p.ip, p.mac, underlay_ip(p.host), VNI[p.vpc])
-                       for p in ports if p.vpc in vpcs and p.host != host])
+            subnets=[subnet(f"s{v}", v, "10.0.0.0/24", "10.0.0.1") for v in vpcs] + [
+                subnet(f"s{v}6", v, "fd00::/64", "fd00::1") for v in vpcs],
+            ports=[port(p.name, p.vpc, p.mac, ips(p), self.port_ns(p.name)) for p in local],
+            neighbors=[neighbor(p.name, p.vpc, ip, p.mac, underlay_ip(p.host), VNI[p.vpc])
+                       for p in ports if p.vpc in vpcs and p.host != host
+                       for _, ip in ips(p)])
 
     async def program(self, ports: list[Port]) -> dict[int, dict]:
         """Reconciles every host to `ports`; returns host -> port -> outcome."""
@@ -152,7 +158,7 @@ async def cloud():
 
 async def ping(ns: str, ip: str) -> bool:
     proc = await asyncio.create_subprocess_exec(
-        "ip", "netns", "exec", ns, "ping", "-c1", "-W1", ip,
+        "ip", "netns", "exec", ns, "ping", "-6" if ":" in ip else "-4", "-c1", "-W1", ip,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     return await proc.wait() == 0
 
@@ -234,6 +240,18 @@ async def test_devices_are_configured_as_designed(cloud):
     assert fdb_entries(h1, naming.vxlan_name("A")) == {("fa:16:3e:0a:00:02", "192.168.100.2")}
     assert fdb_entries(h1, naming.vxlan_name("B")) == {
         ("fa:16:3e:0b:00:02", "192.168.100.2"), ("fa:16:3e:0b:00:01", "192.168.100.3")}
+
+
+async def test_dual_stack_ports_reach_each_other_over_ipv6(cloud):
+    a1 = Port("a1", "A", 1, "10.0.0.2", "fa:16:3e:0a:00:01", "fd00::2")
+    a2 = Port("a2", "A", 2, "10.0.0.3", "fa:16:3e:0a:00:02", "fd00::3")
+    assert all_succeeded(await cloud.program([a1, a2]))
+    assert permanent_neighbors(cloud.port_ns("a1")) == {
+        "10.0.0.3": "fa:16:3e:0a:00:02", "fd00::3": "fa:16:3e:0a:00:02"}
+    routes = ip_json("-6", "-n", cloud.port_ns("a1"), "route", "show", "default")
+    assert [r["gateway"] for r in routes] == ["fd00::1"]
+    assert await pings(cloud, [("a1", "fd00::3"), ("a2", "fd00::2"), ("a1", "10.0.0.3")]) == {
+        ("a1", "fd00::3"): True, ("a2", "fd00::2"): True, ("a1", "10.0.0.3"): True}
 
 
 async def test_deleting_a_port_removes_its_devices_and_namespace(cloud):
