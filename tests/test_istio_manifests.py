@@ -205,14 +205,15 @@ def test_routes_retry_what_is_safe_and_creates_only_with_a_key(values, istio):
         assert "perTryTimeout" not in http["unsafe"]["retries"]
 
 
-def test_unsafe_calls_are_the_creates_allocations_and_updates():
+def test_unsafe_calls_are_the_creates_allocations_updates_and_adds():
     """The unsafe-method regex picks, among all methods of the protos, exactly
-    those that make or change something a retry could duplicate."""
+    those that make or change something a retry could duplicate (reads,
+    look-ups, deletes and releases are safe to repeat)."""
     regex = re.compile(load_values()["policy"]["unsafe"]["grpcMethodRegex"])
     for s in grpc_services().values():
         for m in s.methods:
             unsafe = bool(regex.fullmatch(f"/{s.full_name}/{m}"))
-            assert unsafe == m.startswith(("Create", "Allocate", "Update")), (s.full_name, m)
+            assert unsafe == m.startswith(("Create", "Allocate", "Update", "Add")), (s.full_name, m)
 
 
 def test_streams_have_no_timeout_and_no_retries(values, istio):
