@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +80,8 @@ class MeshCluster(LocalCluster):
                 for i, addr in enumerate(addrs):
                     gw = self.start_replica("gateway", subset, i, addr)
                     wait_tcp(gw.address, gw, timeout)
+        if self.hosts:
+            self.start_hosts()  # their agents stream goal states through Envoy too
         return self
 
     def start_replica(self, key: str, subset: str, index: int, addr: tuple[str, int]) -> Process:
@@ -116,8 +120,10 @@ class MeshCluster(LocalCluster):
             return None
 
     def stats(self, prefix: str = "") -> dict[str, int]:
-        """Envoy's counters and gauges (e.g. cluster.svc_ip|stable.outlier_detection.ejections_active)."""
-        raw = self.admin("stats?format=json&filter=" + urllib.request.quote(prefix)) or "{}"
+        """Envoy's counters and gauges whose names start with `prefix`
+        (e.g. cluster.svc_ip|stable.outlier_detection.ejections_active)."""
+        query = urllib.parse.quote("^" + re.escape(prefix))
+        raw = self.admin("stats?format=json&filter=" + query) or "{}"
         return {s["name"]: s["value"] for s in json.loads(raw).get("stats", [])
                 if "value" in s}
 

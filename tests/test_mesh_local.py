@@ -39,7 +39,7 @@ CANARY_VALUES = CHART / "ci" / "canary-values.yaml"
 def mesh(tmp_path_factory):
     base = tmp_path_factory.mktemp("mesh")
     c = MeshCluster.on_free_ports(base, replicas={s: 1 for s in SERVICES},
-                                  values=load_values(CANARY_VALUES))
+                                  values=load_values(CANARY_VALUES), hosts=2)
     c.start()
     yield c
     c.stop()
@@ -51,7 +51,7 @@ def test_every_client_dials_envoy(mesh):
     are Envoy's listeners; no replica listens where a client would dial."""
     listeners = {f"{h}:{p}" for h, p in (u.listener for u in mesh.upstreams.values())}
     for p in mesh.processes:
-        if p.name in ("etcd", "envoy"):
+        if p.name in ("etcd", "envoy") or not p.address:  # not listening: the simulated hosts
             continue
         assert p.address not in listeners
         env = dict(line.split("=", 1) for line in
@@ -59,6 +59,30 @@ def test_every_client_dials_envoy(mesh):
         for key, field in SERVICES.items():
             assert env["ALCOR_" + field.upper()] == mesh.address(key)
         assert env["ALCOR_LISTEN"] == p.address
+
+
+async def test_agents_stream_goal_states_through_envoy(mesh):
+    """Simulated hosts' agents hold their GoalStateService streams through
+    svc_dpm's listener (the long-lived route: no timeout, no retries), and a
+    port bound to a host turns ACTIVE when its agent reports it programmed."""
+    active = "cluster.svc_dpm|stable.upstream_rq_active"
+    deadline = time.monotonic() + 15
+    while mesh.stats(active).get(active, 0) < len(mesh.host_names()):
+        assert time.monotonic() < deadline, f"agents' streams through Envoy: {mesh.stats(active)}"
+        await asyncio.sleep(0.1)
+    async with grpc.aio.insecure_channel(mesh.address("svc_vpc")) as vch, \
+            grpc.aio.insecure_channel(mesh.address("svc_port")) as pch:
+        net = (await network_pb2_grpc.NetworkServiceStub(vch).CreateNetworks(
+            network_pb2.CreateNetworksRequest(network=network_pb2.Network(name="hosts")))).network
+        await subnet_pb2_grpc.SubnetServiceStub(vch).CreateSubnets(subnet_pb2.CreateSubnetsRequest(
+            subnet=subnet_pb2.Subnet(network_id=net.id, cidr="10.91.0.0/24", ip_version=4)))
+        ports = port_pb2_grpc.PortServiceStub(pch)
+        port = (await ports.CreatePorts(port_pb2.CreatePortsRequest(port=port_pb2.Port(
+            network_id=net.id, binding_host_id=mesh.host_names()[0])))).port
+        deadline = time.monotonic() + 15
+        while (await ports.GetPort(port_pb2.GetPortRequest(id=port.id))).port.status != "ACTIVE":
+            assert time.monotonic() < deadline, "the port never turned ACTIVE"
+            await asyncio.sleep(0.1)
 
 
 async def test_canary_takes_its_weight_of_1000_calls(mesh):
@@ -188,6 +212,7 @@ async def test_a_svc_ip_replica_killed_mid_creates_fails_no_create_and_leaks_not
         assert len(ips) == len(set(ips)) == total
         stats = mesh.stats("cluster.svc_ip|stable.")
         assert stats["cluster.svc_ip|stable.outlier_detection.ejections_enforced_total"] >= 1, stats
+        assert stats["cluster.svc_ip|stable.upstream_rq_retry_success"] >= 1, stats
         leaked = await _allocated_ips(store, sub.id) - baseline - total
     await store.close()
     assert leaked == 0, f"{leaked} addresses allocated by retried calls were never released"
