@@ -183,7 +183,7 @@ class Agent:
     async def _send(self, report: gs_pb2.ProgrammingReport) -> None:
         call = self._call
         if call is None:
-            return  # the next goal state after reconnecting brings a report anyway
+            return  # every new stream starts with the current statuses anyway
         try:
             async with self._write_lock:
                 await call.write(gs_pb2.StreamGoalStatesRequest(report=report))
@@ -232,6 +232,13 @@ class Agent:
                 host_name=self.host_name, applied_revision=hello_revision)))
             self._call = call
             log.info("%s: connected, applied revision %d", self.host_name, hello_revision)
+            if self.has_goal_state and not self.resync_wanted:
+                # Statuses may have changed while no stream was up (a resync
+                # repaired something), and a write that "succeeded" on a
+                # dying stream proves nothing: restate them on every stream.
+                await self._send(gs_pb2.ProgrammingReport(
+                    revision=self.state.revision,
+                    statuses=[o.to_proto() for o in self.last_outcomes]))
             while True:
                 items = [await queue.get()]
                 items += [queue.get_nowait() for _ in range(queue.qsize())]

@@ -23,7 +23,7 @@ async def serve(settings: GatewaySettings) -> None:
         gateway, host=host.strip("[]"), port=int(port), loop="none", http="httptools",
         lifespan="off", access_log=False, log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=settings.grace_seconds, backlog=4096,
-        server_header=False, date_header=False,
+        server_header=False, date_header=False, proxy_headers=False,
     )
     server = uvicorn.Server(config)
     try:

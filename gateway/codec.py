@@ -8,14 +8,16 @@ ListFields() says is set. int64 stays a JSON number (json_format would write
 a string), google.protobuf.Value/Struct/ListValue become plain JSON.
 
 Input: one strict parser per message type, built the same way: JSON or field
-names, exact JSON types, unknown attributes rejected (json_format.ParseDict
-would take [] for an object and "5" for an integer); query-string values go
-through one precomputed converter per field.
+names, the JSON types proto3 JSON allows (numbers may come as decimal
+strings, as the CLI sends "mtu": "1400"), unknown attributes rejected
+(json_format.ParseDict would even take [] for an object); query-string values
+go through one precomputed converter per field.
 """
 from __future__ import annotations
 
 import base64
 import math
+import re
 from typing import Any, Callable
 
 from google.protobuf import descriptor as _d
@@ -207,7 +209,18 @@ def _check_bool(v: Any, where: str) -> bool:
     return v
 
 
+_DECIMAL = re.compile(r"^-?[0-9]{1,20}$")
+_FLOAT_WORDS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
 def _check_float(v: Any, where: str) -> float:
+    if type(v) is str:
+        if v in _FLOAT_WORDS:
+            return _FLOAT_WORDS[v]
+        try:
+            return float(v)
+        except ValueError:
+            raise _invalid(where, f"'{v}' is not a number") from None
     if type(v) not in (int, float):
         raise _invalid(where, f"expected a number, got {_kind(v)}")
     return float(v)
@@ -219,6 +232,8 @@ def _int_checker(fd: FD) -> Callable[[Any, str], int]:
     def check(v: Any, where: str) -> int:
         if type(v) is float and v.is_integer():
             v = int(v)  # JSON Schema's integer: 3.0 is 3
+        elif type(v) is str and _DECIMAL.match(v):
+            v = int(v)  # proto3 JSON (and Neutron, and the CLI's "mtu": "1400")
         if type(v) is not int:
             raise _invalid(where, f"expected an integer, got {_kind(v)}")
         if not lo <= v <= hi:

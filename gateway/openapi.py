@@ -85,9 +85,14 @@ class _Schemas:
 
 
 def _inputs(schema: dict) -> dict:
-    """Points $refs of an output schema at the .Input variants."""
+    """The request form of an output schema: $refs point at the .Input
+    variants, and numbers may also come as decimal strings (proto3 JSON)."""
     if "$ref" in schema:
         return {"$ref": schema["$ref"] + ".Input"}
+    if schema.get("type") == "integer":
+        return {"anyOf": [schema, {"type": "string", "pattern": "^-?[0-9]{1,20}$"}]}
+    if schema.get("type") == "number":
+        return {"anyOf": [schema, {"type": "string"}]}
     out = {}
     for k, v in schema.items():
         if isinstance(v, dict):

@@ -148,6 +148,29 @@ async def test_failures_are_reported_and_the_resync_reports_recovery(start):
     assert len(r.reports()) == count and driver.reconciles > 3
 
 
+async def test_a_recovery_seen_while_disconnected_is_reported_after_reconnecting(start):
+    driver = RecordingDataPlane("h1")
+    driver.fail(Kind.PORT, "p1", "veth: device busy")
+    r = await start(lambda host, applied: [host_full(3)] if applied == 0 else [], driver,
+                    resync_seconds=0.05)
+    assert port_statuses(await r.report(3))["p1"] == FAILURE
+    port_number = int(r.addr.rsplit(":", 1)[1])
+    await r.server.stop(0)
+    driver.heal(Kind.PORT, "p1")
+    reconciles = driver.reconciles
+    await eventually(lambda: driver.reconciles > reconciles + 1)  # healed while cut off
+
+    server = grpc.aio.server()
+    goalstate_pb2_grpc.add_GoalStateServiceServicer_to_server(r.controller, server)
+    server.add_insecure_port(f"127.0.0.1:{port_number}")
+    await server.start()
+    r.server = server
+    # The controller answers the hello with nothing: the report comes anyway.
+    await eventually(lambda: port_statuses(r.reports()[-1]) == {"p0": SUCCESS, "p1": SUCCESS},
+                     timeout=5)
+    assert r.controller.hellos[-1] == ("h1", 3) and r.reports()[-1].revision == 3
+
+
 async def test_periodic_resync_repairs_drift(start):
     driver = RecordingDataPlane("h1")
     r = await start(lambda host, applied: [host_full(3)], driver, resync_seconds=0.05)

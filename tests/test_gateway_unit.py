@@ -228,12 +228,23 @@ def test_update_fills_mask_with_field_names_and_revision():
     (b'{"port": {"fixed_ips": {"ip_address": "x"}}}', "fixed_ips"),
     (b'{"port": {"admin_state_up": "yes"}}', "admin_state_up"),
     (b'{"port": {"revision_number": 1.5}}', "revision_number"),
+    (b'{"port": {"revision_number": "1.5"}}', "revision_number"),
+    (b'{"port": {"revision_number": "99999999999999999999"}}', "out of range"),
 ])
 def test_bad_bodies_are_400(body, message):
     r, values = route("PUT", "/v2.0/ports/p1")
     with pytest.raises(HttpError) as e:
         build_request(r, path_values=values, query=[], body=body, method="PUT", if_revision=0)
     assert e.value.status == 400 and message in e.value.message
+
+
+@pytest.mark.parametrize("value,expected", [(1400, 1400), ("1400", 1400), (1400.0, 1400), ("-1", -1)])
+def test_integers_may_come_as_decimal_strings(value, expected):
+    # proto3 JSON allows it, and `openstack network set --mtu 1400` sends "1400".
+    r, values = route("PUT", "/v2.0/networks/n1")
+    req = build_request(r, path_values=values, query=[], body=orjson.dumps({"network": {"mtu": value}}),
+                        method="PUT", if_revision=0)
+    assert req.network.mtu == expected
 
 
 def test_create_single_and_bulk_bodies():

@@ -48,9 +48,11 @@ def test_network_subnet_port_life_cycle(osc):
     shown = osc("network", "show", name)  # a name: the CLI tries /networks/<name>, then ?name=
     assert shown["id"] == net["id"] and shown["mtu"] == 1450
 
-    osc("network", "set", "--name", renamed, "--description", "from the CLI", name, expect_json=False)
+    # (the CLI sends "mtu": "1400", a string)
+    osc("network", "set", "--name", renamed, "--description", "from the CLI", "--mtu", "1400", name,
+        expect_json=False)
     shown = osc("network", "show", net["id"])
-    assert (shown["name"], shown["description"]) == (renamed, "from the CLI")
+    assert (shown["name"], shown["description"], shown["mtu"]) == (renamed, "from the CLI", 1400)
     assert shown["revision_number"] > net["revision_number"]
 
     s4 = osc("subnet", "create", "--network", renamed, "--subnet-range", "10.0.0.0/24", unique("cli-s4"))
