@@ -10,6 +10,19 @@ neighbor, a permanent ARP/NDP entry (IP -> MAC) in the namespace of every
 local port of the VPC. Nothing floods: there is no all-zeros forwarding
 entry, so broadcast never leaves the host, and ARP never has to.
 
+Security groups: per port namespace one nftables table (agent.firewall),
+replaced in one transaction whenever it changes and whenever the kernel's
+copy drifted from what was applied; connections that lost their permission
+are forgotten from conntrack.
+
+Routers, distributed: per router of a local VPC a namespace with forwarding
+on, joined to the VPC's bridge by a veth whose inside end carries the
+router's gateway MAC and every attached subnet's gateway address, so the
+local ports' gateway is answered on their own host. Remote ports of the
+attached subnets get static neighbour entries there; the gateway MAC gets a
+sticky forwarding entry on the bridge, so frames routed by other hosts (the
+same MAC as source) arriving over VXLAN never move it off the local router.
+
 The host is a network namespace (`host_netns`, "" = the agent's own): tests
 run several simulated hosts in one kernel.
 
@@ -29,6 +42,7 @@ Creating and changing links, addresses and routes goes through pyroute2.
 """
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import os
@@ -37,10 +51,11 @@ import time
 
 from pyroute2 import AsyncIPRoute
 
-from agent import naming, netns
+from agent import firewall, naming, netns, nft
 from agent.dataplane import Outcome, Status
+from agent.firewall import NamespaceFilter
 from agent.model import HostState, Kind, Neighbor
-from agent.plan import HostPlan, PlanCache, PortPlan, VpcPlan
+from agent.plan import HostPlan, PlanCache, PortPlan, RouterPlan, VpcPlan
 from agent.rtnl import AF_BRIDGE, Link, NeighbourWrite, Rtnl
 
 log = logging.getLogger("alcor.agent.linux")
@@ -52,6 +67,8 @@ VXLAN_PORT = 4789
 NUD_NOARP = 0x40
 NUD_PERMANENT = 0x80
 NTF_SELF = 0x02
+NTF_MASTER = 0x04
+NTF_STICKY = 0x40
 IFA_F_NODAD = 0x02
 RT_TABLE_MAIN = 254
 DEFAULT_DST = {socket.AF_INET: "0.0.0.0/0", socket.AF_INET6: "::/0"}
@@ -64,6 +81,10 @@ def vpc_alias(vpc_id: str) -> str:
 
 def port_alias(port_id: str, namespace: str) -> str:
     return f"{OWNED}port:{port_id} ns={namespace}"
+
+
+def router_alias(router_id: str, namespace: str) -> str:
+    return f"{OWNED}router:{router_id} ns={namespace}"
 
 
 def alias_namespace(alias: str) -> str:
@@ -148,6 +169,10 @@ class LinuxDataPlane:
         self._plans = PlanCache()
         self._host: _Namespace | None = None
         self._host_inode = 0
+        # namespace -> (the filter last applied there, None for "no table";
+        # the table as the kernel listed it right after). Only saves work:
+        # a restarted agent applies every filter once more.
+        self._filters: dict[str, tuple[NamespaceFilter | None, str | None]] = {}
 
     def _host_ns(self) -> _Namespace:
         """The host namespace's sockets, reopened when the namespace was
@@ -175,7 +200,7 @@ class LinuxDataPlane:
         try:
             host = self._host_ns()
             links = {link.name: link for link in await host.rtnl.links()}
-            fdb = await self._dump_fdb(host, links)
+            fdb, sticky = await self._dump_fdb(host, links)
         except Exception as e:  # the host itself is unreachable: nothing can be programmed
             self._close_host()
             reason = f"host namespace {self.host_netns or '(root)'}: {_why(e)}"
@@ -199,6 +224,7 @@ class LinuxDataPlane:
                 vpc_errors[vp.vpc_id] = _why(e)
                 result.add(Kind.VPC, vp.vpc_id, Status.FAILURE, _why(e), started, vp.revision)
 
+        filtered: dict[str, str] = {}  # namespace -> "" or why its filter failed
         for pp in plan.ports.values():
             started = time.perf_counter()
             if pp.vpc_id in vpc_errors:
@@ -206,13 +232,21 @@ class LinuxDataPlane:
                            f"VPC {pp.vpc_id}: {vpc_errors[pp.vpc_id]}", started, pp.revision)
                 continue
             try:
-                await self._ensure_port(host, links, pp, bridges[pp.vpc_id],
-                                        plan.arp.get(pp.vpc_id, {}), result)
+                await self._ensure_port(host, links, pp, bridges[pp.vpc_id], plan.arp_for(pp),
+                                        result)
+                if pp.namespace not in filtered:
+                    filtered[pp.namespace] = await self._sync_filter(
+                        pp.namespace, plan.filters.get(pp.namespace))
+                if filtered[pp.namespace]:
+                    raise RuntimeError(filtered[pp.namespace])
                 result.add(Kind.PORT, pp.port_id, Status.SUCCESS, "", started, pp.revision)
             except Exception as e:
                 log.warning("port %s: %s", pp.port_id, _why(e))
                 result.add(Kind.PORT, pp.port_id, Status.FAILURE, _why(e), started, pp.revision)
+        for namespace in [ns for ns in self._filters if ns not in filtered]:
+            del self._filters[namespace]  # its ports are gone, and the namespace with them
 
+        await self._sync_routers(host, links, plan, bridges, sticky, result)
         await self._sync_fdb(host, vxlans, plan, fdb, result)
         await self._remove_stale_vpcs(host, links, plan)
         return result.outcomes
@@ -266,17 +300,21 @@ class LinuxDataPlane:
     # --- forwarding entries -------------------------------------------------
 
     @staticmethod
-    async def _dump_fdb(host: _Namespace,
-                        links: dict[str, Link]) -> dict[int, dict[str, set[str]]]:
-        """Our VXLAN devices' index -> MAC -> remote VTEPs."""
+    async def _dump_fdb(host: _Namespace, links: dict[str, Link]
+                        ) -> tuple[dict[int, dict[str, set[str]]], set[tuple[int, str]]]:
+        """Our VXLAN devices' index -> MAC -> remote VTEPs, and the sticky
+        bridge entries (port index, MAC)."""
         ours = {link.index for link in links.values()
                 if link.kind == "vxlan" and naming.owned_kind(link.name) == "vxlan"
                 and link.alias.startswith(OWNED)}
         out: dict[int, dict[str, set[str]]] = {}
+        sticky: set[tuple[int, str]] = set()
         for n in await host.rtnl.neighbours(AF_BRIDGE):
             if n.ifindex in ours and n.flags & NTF_SELF and n.dst:
                 out.setdefault(n.ifindex, {}).setdefault(n.lladdr, set()).add(n.dst)
-        return out
+            elif n.flags & NTF_STICKY:
+                sticky.add((n.ifindex, n.lladdr))
+        return out, sticky
 
     async def _sync_fdb(self, host: _Namespace, vxlans: dict[str, int], plan: HostPlan,
                         fdb: dict[int, dict[str, set[str]]], result: _Result) -> None:
@@ -346,7 +384,8 @@ class LinuxDataPlane:
                                     mtu=self.mtu, state="up" if pp.up else "down")
             ns = _Namespace(pp.namespace)
             try:
-                if await self._ensure_inside(ns, pp, created_ns, arp, result):
+                if await self._ensure_inside(ns, pp.veth_port, pp.mac, pp.addresses, pp.gateways,
+                                             created_ns, arp, result):
                     return
             finally:
                 ns.close()
@@ -367,31 +406,32 @@ class LinuxDataPlane:
             raise RuntimeError(f"{pp.veth_host} vanished right after its creation")
         return vh
 
-    async def _ensure_inside(self, ns: _Namespace, pp: PortPlan, created_ns: bool,
-                             arp: dict[str, Neighbor], result: _Result) -> bool:
-        """Programs the port's end inside its namespace; False when that end
-        is missing."""
+    async def _ensure_inside(self, ns: _Namespace, ifname: str, mac: str,
+                             addresses: tuple[tuple[str, int], ...], gateways: tuple[str, ...],
+                             created_ns: bool, arp: dict[str, Neighbor], result: _Result) -> bool:
+        """Programs a veth's end inside its namespace (a port's or a
+        router's); False when that end is missing."""
         links = {link.name: link for link in await ns.rtnl.links()}
-        vp = links.get(pp.veth_port)
+        vp = links.get(ifname)
         if vp is None or vp.kind != "veth":
             return False
         lo = links.get("lo")
         if lo is not None and (not lo.up or (created_ns and lo.alias != NETNS_MARK)):
             await ns.ipr.link("set", index=lo.index, state="up",
                               **({"ifalias": NETNS_MARK} if created_ns else {}))
-        if vp.address != pp.mac or vp.mtu != self.mtu or not vp.up:
-            await ns.ipr.link("set", index=vp.index, address=pp.mac, mtu=self.mtu, state="up")
+        if vp.address != mac or vp.mtu != self.mtu or not vp.up:
+            await ns.ipr.link("set", index=vp.index, address=mac, mtu=self.mtu, state="up")
 
         have = {(a.address, a.prefixlen) for a in await ns.rtnl.addresses()
                 if a.index == vp.index and a.address and not a.address.startswith("fe80:")}
-        want = set(pp.addresses)
+        want = set(addresses)
         for ip, plen in want - have:
             extra = {"flags": IFA_F_NODAD} if _family(ip) == socket.AF_INET6 else {}
             await ns.ipr.addr("add", index=vp.index, address=ip, prefixlen=plen, **extra)
         for ip, plen in have - want:
             await ns.ipr.addr("del", index=vp.index, address=ip, prefixlen=plen)
 
-        await self._sync_default_routes(ns, vp.index, pp.gateways)
+        await self._sync_default_routes(ns, vp.index, gateways)
         await self._sync_arp(ns, vp.index, arp, result)
         return True
 
@@ -430,6 +470,95 @@ class LinuxDataPlane:
                 result.neighbor_failed(arp[w.dst], f"ARP entry {w.dst} -> {w.lladdr}: "
                                                    f"{os.strerror(err)}")
 
+    # --- security groups ---------------------------------------------------------
+
+    async def _sync_filter(self, namespace: str, nf: NamespaceFilter | None) -> str:
+        """Makes the namespace's table match `nf` (None: no table); returns
+        why it could not, "" when it holds."""
+        cached = self._filters.get(namespace)
+        try:
+            self._filters[namespace] = await asyncio.to_thread(_apply_filter, namespace, nf,
+                                                               cached)
+            return ""
+        except (nft.NftError, OSError) as e:
+            self._filters.pop(namespace, None)
+            why = str(e) if isinstance(e, nft.NftError) else _why(e)
+            log.warning("security groups in %s: %s", namespace, why)
+            return f"security groups: {why}"
+
+    # --- routers -------------------------------------------------------------------
+
+    async def _sync_routers(self, host: _Namespace, links: dict[str, Link], plan: HostPlan,
+                            bridges: dict[str, int], sticky: set[tuple[int, str]],
+                            result: _Result) -> None:
+        for rp in plan.routers.values():
+            started = time.perf_counter()
+            if rp.vpc_id not in bridges:
+                result.add(Kind.ROUTER, rp.router_id, Status.FAILURE,
+                           f"VPC {rp.vpc_id} was not programmed", started, rp.revision)
+                continue
+            try:
+                await self._ensure_router(host, links, rp, bridges[rp.vpc_id], sticky, result)
+            except Exception as e:
+                log.warning("router %s: %s", rp.router_id, _why(e))
+                result.add(Kind.ROUTER, rp.router_id, Status.FAILURE, _why(e), started,
+                           rp.revision)
+        wanted = {rp.veth_host for rp in plan.routers.values()}
+        for link in list(links.values()):
+            if (naming.owned_kind(link.name) == "router_host" and link.alias.startswith(OWNED)
+                    and link.name not in wanted):
+                try:
+                    await self._remove_port(host, link, keep_namespaces=set())
+                except Exception as e:
+                    log.warning("removing %s: %s", link.name, _why(e))
+                del links[link.name]
+
+    async def _ensure_router(self, host: _Namespace, links: dict[str, Link], rp: RouterPlan,
+                             bridge_index: int, sticky: set[tuple[int, str]],
+                             result: _Result) -> None:
+        namespace = naming.router_namespace(rp.router_id, self.host_netns)
+        alias = router_alias(rp.router_id, namespace)
+        vh = links.get(rp.veth_host)
+        if vh is not None:
+            _claim(vh, alias, "veth")
+        created_ns = False
+        if not netns.exists(namespace):
+            netns.create(namespace)
+            created_ns = True
+        for _ in range(2):
+            if vh is None:
+                await host.ipr.link("add", ifname=rp.veth_host, kind="veth", mtu=self.mtu,
+                                    peer={"ifname": naming.ROUTER_INTERFACE, "address": rp.mac,
+                                          "mtu": self.mtu,
+                                          "net_ns_fd": netns.path(namespace)})
+                vh = await host.rtnl.link(rp.veth_host)
+                if vh is None:
+                    raise RuntimeError(f"{rp.veth_host} vanished right after its creation")
+            if (vh.alias != alias or vh.master != bridge_index or not vh.up
+                    or vh.mtu != self.mtu):
+                await host.ipr.link("set", index=vh.index, ifalias=alias, master=bridge_index,
+                                    mtu=self.mtu, state="up")
+            ns = _Namespace(namespace)
+            try:
+                if await self._ensure_inside(ns, naming.ROUTER_INTERFACE, rp.mac, rp.addresses,
+                                             (), created_ns, rp.neighbors, result):
+                    break
+            finally:
+                ns.close()
+            log.info("router %s: %s missing in %s, recreating", rp.router_id,
+                     naming.ROUTER_INTERFACE, namespace)
+            await host.ipr.link("del", index=vh.index)
+            vh = None
+        else:
+            raise RuntimeError(f"{naming.ROUTER_INTERFACE} did not appear in {namespace}")
+        await asyncio.to_thread(_enable_forwarding, namespace)
+        if (vh.index, rp.mac) not in sticky:
+            failed = await host.rtnl.write_neighbours([NeighbourWrite(
+                False, AF_BRIDGE, vh.index, "", rp.mac, NUD_NOARP, NTF_MASTER | NTF_STICKY)])
+            if failed:
+                raise OSError(failed[0], f"sticky forwarding entry {rp.mac}: "
+                                         f"{os.strerror(failed[0])}")
+
     # --- removing ports ---------------------------------------------------------
 
     async def _remove_stale_ports(self, host: _Namespace, links: dict[str, Link],
@@ -461,3 +590,38 @@ class LinuxDataPlane:
             if lo is not None and lo.alias == NETNS_MARK:
                 log.info("removing namespace %s", name)
                 netns.remove(name)
+
+
+_FORWARDING = (("net.ipv4.ip_forward", "1"), ("net.ipv6.conf.all.forwarding", "1"),
+               # Both subnets sit on one interface: a redirect would tell a
+               # port to reach the other subnet directly, which it cannot.
+               ("net.ipv4.conf.all.send_redirects", "0"),
+               (f"net.ipv4.conf.{naming.ROUTER_INTERFACE}.send_redirects", "0"))
+
+
+def _enable_forwarding(namespace: str) -> None:
+    for key, value in _FORWARDING:
+        if netns.read_sysctl(namespace, key) != value:
+            netns.write_sysctl(namespace, key, value)
+
+
+def _apply_filter(namespace: str, nf: NamespaceFilter | None,
+                  cached: tuple[NamespaceFilter | None, str | None] | None
+                  ) -> tuple[NamespaceFilter | None, str | None]:
+    """Blocking (a worker thread): one listing of the table, and when it is
+    not what was last applied, one transaction replacing it."""
+    if nf is None:
+        if cached is None or cached[0] is not None:
+            if cached is not None or nft.list_table(namespace, "inet", firewall.TABLE) is not None:
+                nft.delete_table(namespace, "inet", firewall.TABLE)
+        return None, None
+    listing = nft.list_table(namespace, "inet", firewall.TABLE)
+    if cached is not None and cached[0] == nf and cached[1] == listing:
+        return cached
+    nft.run(namespace, nf.ruleset())
+    inbound, outbound = firewall.lost_access(cached[0] if cached else None, nf)
+    if inbound:
+        nft.forget_connections(namespace, firewall.INBOUND_MARK)
+    if outbound:
+        nft.forget_connections(namespace, firewall.OUTBOUND_MARK)
+    return nf, nft.list_table(namespace, "inet", firewall.TABLE)

@@ -39,6 +39,8 @@ class Kind(enum.IntEnum):
     SUBNET = gs_pb2.RESOURCE_TYPE_SUBNET
     PORT = gs_pb2.RESOURCE_TYPE_PORT
     NEIGHBOR = gs_pb2.RESOURCE_TYPE_NEIGHBOR
+    SECURITY_GROUP = gs_pb2.RESOURCE_TYPE_SECURITY_GROUP
+    ROUTER = gs_pb2.RESOURCE_TYPE_ROUTER
 
 
 class NeighborType(enum.IntEnum):
@@ -75,6 +77,9 @@ class Port(NamedTuple):
     namespace: str
     admin_state_up: bool = True
     revision: int = 0
+    # Neutron's port_security_enabled: False means no filtering at all.
+    port_security: bool = False
+    security_group_ids: tuple[str, ...] = ()
 
 
 class Neighbor(NamedTuple):
@@ -86,6 +91,50 @@ class Neighbor(NamedTuple):
     host_ip: str  # the underlay address of the neighbor's host (its VTEP)
     vni: int
     type: NeighborType = NeighborType.L2
+    revision: int = 0
+
+
+class Rule(NamedTuple):
+    """A security group rule, normalized: protocol is "" (any), a name nft
+    knows (tcp, udp, sctp, icmp, icmpv6...) or a number; the prefix is a
+    canonical network, "" when the rule names none."""
+
+    id: str
+    ingress: bool
+    ipv6: bool
+    protocol: str = ""
+    port_min: int = 0
+    port_max: int = 0
+    remote_ip_prefix: str = ""
+    remote_group_id: str = ""
+
+
+class SecurityGroup(NamedTuple):
+    id: str
+    rules: tuple[Rule, ...]
+    revision: int = 0
+
+
+class GroupMembers(NamedTuple):
+    """Every address of the ports in a group some local rule refers to."""
+
+    group_id: str
+    ips: frozenset[str]
+    revision: int = 0
+
+
+class RouterInterface(NamedTuple):
+    subnet_id: str
+    cidr: str  # normalized network
+    prefixlen: int
+    gateway_ip: str
+
+
+class Router(NamedTuple):
+    id: str
+    vpc_id: str
+    interfaces: tuple[RouterInterface, ...]
+    gateway_mac: str
     revision: int = 0
 
 
@@ -110,6 +159,9 @@ class HostState:
     ports: Mapping[str, Port] = field(default_factory=dict)
     # Keyed by (port_id, ip): a neighbor port with two addresses is two entries.
     neighbors: Mapping[tuple[str, str], Neighbor] = field(default_factory=dict)
+    security_groups: Mapping[str, SecurityGroup] = field(default_factory=dict)
+    security_group_members: Mapping[str, GroupMembers] = field(default_factory=dict)
+    routers: Mapping[str, Router] = field(default_factory=dict)
     # Keyed by (kind, the key the entry would have had).
     rejected: Mapping[tuple[Kind, Hashable], Rejected] = field(default_factory=dict)
 
@@ -210,7 +262,8 @@ def port_from(m: gs_pb2.PortState) -> Port:
     _required(m.vpc_id, "port vpc_id")
     ips = tuple(FixedIp(f.subnet_id, _ip(f.ip_address)[1]) for f in m.fixed_ips)
     return Port(m.id, m.vpc_id, _mac(m.mac_address), ips, _namespace(m.namespace, m.id),
-                m.admin_state_up, m.revision)
+                m.admin_state_up, m.revision, m.port_security_enabled,
+                tuple(dict.fromkeys(m.security_group_ids)))
 
 
 def neighbor_from(m: gs_pb2.NeighborState) -> Neighbor:
@@ -221,6 +274,71 @@ def neighbor_from(m: gs_pb2.NeighborState) -> Neighbor:
     kind = NeighborType.L3 if m.type == gs_pb2.NEIGHBOR_TYPE_L3 else NeighborType.L2
     return Neighbor(port_id, vpc_id, m.subnet_id, _ip(m.ip_address)[1], _mac(m.mac_address),
                     _ip(m.host_ip, "host IP")[1], _vni(m.vni), kind, m.revision)
+
+
+# Protocol names Neutron accepts, as nft spells them; numbers pass through.
+_PROTOCOLS = {"": "", "any": "", "tcp": "tcp", "udp": "udp", "sctp": "sctp", "icmp": "icmp",
+              "icmpv6": "icmpv6", "ipv6-icmp": "icmpv6", "dccp": "dccp", "gre": "gre",
+              "esp": "esp", "ah": "ah", "udplite": "udplite", "6": "tcp", "17": "udp",
+              "132": "sctp", "1": "icmp", "58": "icmpv6", "0": ""}
+
+
+def _rule(m: gs_pb2.SecurityGroupRuleState) -> Rule:
+    direction, ethertype = m.direction.lower(), m.ethertype.lower()
+    if direction not in ("ingress", "egress"):
+        raise _Invalid(f"rule {m.id}: direction {m.direction!r} is not ingress or egress")
+    if ethertype not in ("ipv4", "ipv6"):
+        raise _Invalid(f"rule {m.id}: ethertype {m.ethertype!r} is not IPv4 or IPv6")
+    ipv6 = ethertype == "ipv6"
+    raw = m.protocol.lower()
+    protocol = _PROTOCOLS.get(raw)
+    if protocol is None:
+        if not raw.isdigit() or int(raw) > 255:
+            raise _Invalid(f"rule {m.id}: unknown protocol {m.protocol!r}")
+        protocol = raw
+    if protocol in ("icmp", "icmpv6"):
+        protocol = "icmpv6" if ipv6 else "icmp"  # Neutron's "icmp" on IPv6 means ICMPv6
+        if not (0 <= m.port_range_min <= 255 and 0 <= m.port_range_max <= 255):
+            raise _Invalid(f"rule {m.id}: ICMP type/code out of range")
+    elif not (0 <= m.port_range_min <= m.port_range_max <= 65535) and m.port_range_max:
+        raise _Invalid(f"rule {m.id}: port range {m.port_range_min}-{m.port_range_max}")
+    prefix = ""
+    if m.remote_ip_prefix:
+        try:
+            net = ipaddress.ip_network(m.remote_ip_prefix, strict=False)
+        except ValueError:
+            raise _Invalid(f"rule {m.id}: malformed remote_ip_prefix {m.remote_ip_prefix!r}") from None
+        if (net.version == 6) != ipv6:
+            raise _Invalid(f"rule {m.id}: remote_ip_prefix {net} is not {m.ethertype}")
+        prefix = "" if net.prefixlen == 0 else str(net)
+    return Rule(m.id, direction == "ingress", ipv6, protocol, m.port_range_min, m.port_range_max,
+                prefix, m.remote_group_id)
+
+
+def security_group_from(m: gs_pb2.SecurityGroupState) -> SecurityGroup:
+    _required(m.id, "security group id")
+    return SecurityGroup(m.id, tuple(_rule(r) for r in m.rules), m.revision)
+
+
+def members_from(m: gs_pb2.SecurityGroupMembers) -> GroupMembers:
+    _required(m.group_id, "security group members' group_id")
+    return GroupMembers(m.group_id, frozenset(_ip(ip)[1] for ip in m.ip_addresses), m.revision)
+
+
+def router_from(m: gs_pb2.RouterState) -> Router:
+    _required(m.id, "router id")
+    _required(m.vpc_id, "router vpc_id")
+    interfaces = []
+    for i in m.interfaces:
+        try:
+            net = ipaddress.ip_network(i.cidr, strict=False)
+        except ValueError:
+            raise _Invalid(f"interface {i.subnet_id}: malformed CIDR {i.cidr!r}") from None
+        family, gateway = _ip(i.gateway_ip, "gateway IP")
+        if ipaddress.ip_address(gateway) not in net:
+            raise _Invalid(f"interface {i.subnet_id}: gateway {gateway} is outside {net}")
+        interfaces.append(RouterInterface(i.subnet_id, str(net), net.prefixlen, gateway))
+    return Router(m.id, m.vpc_id, tuple(interfaces), _mac(m.gateway_mac), m.revision)
 
 
 # --- applying a message ------------------------------------------------------
@@ -254,6 +372,13 @@ _SECTIONS = (
     _Section(Kind.PORT, "ports", port_from, _by_id, _by_id, _by_id),
     _Section(Kind.NEIGHBOR, "neighbors", neighbor_from, operator.itemgetter(0, 3),
              _neighbor_key, operator.attrgetter("port_id")),
+    _Section(Kind.SECURITY_GROUP, "security_groups", security_group_from, _by_id, _by_id,
+             _by_id),
+    # Members report as their group: they are part of what enforcing it takes.
+    _Section(Kind.SECURITY_GROUP, "security_group_members", members_from,
+             operator.attrgetter("group_id"), operator.attrgetter("group_id"),
+             operator.attrgetter("group_id")),
+    _Section(Kind.ROUTER, "routers", router_from, _by_id, _by_id, _by_id),
 )
 
 

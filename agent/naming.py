@@ -15,7 +15,11 @@ BRIDGE_PREFIX = "br-"
 VXLAN_PREFIX = "vx-"
 VETH_HOST_PREFIX = "vh-"
 VETH_PORT_PREFIX = "vp-"
+ROUTER_HOST_PREFIX = "vr-"
 NAMESPACE_PREFIX = "alcor-"
+ROUTER_NAMESPACE_PREFIX = "alcor-r-"
+# Inside a router's namespace there is one interface, always this one.
+ROUTER_INTERFACE = "rtr0"
 
 # (prefix, hex digits): 8 hex for VPCs (a host carries tens of them), 10 for
 # ports (a host carries thousands; 40 bits keeps collisions negligible).
@@ -24,6 +28,7 @@ _KINDS = {
     "vxlan": (VXLAN_PREFIX, 8),
     "veth_host": (VETH_HOST_PREFIX, 10),
     "veth_port": (VETH_PORT_PREFIX, 10),
+    "router_host": (ROUTER_HOST_PREFIX, 10),
 }
 _HEX = frozenset("0123456789abcdef")
 
@@ -57,13 +62,27 @@ def veth_port_name(port_id: str) -> str:
     return _name("veth_port", port_id)
 
 
+def router_host_name(router_id: str) -> str:
+    """The host end of the veth joining a router's namespace to its VPC's
+    bridge."""
+    return _name("router_host", router_id)
+
+
+def router_namespace(router_id: str, host_netns: str = "") -> str:
+    """Where a router lives on each host that routes for it. A simulated host
+    (a namespace of its own) prefixes its name: hosts sharing one kernel
+    must not share a router."""
+    name = ROUTER_NAMESPACE_PREFIX + short_hash(router_id, 10)
+    return f"{host_netns}-{name}" if host_netns else name
+
+
 def default_namespace(port_id: str) -> str:
     """Namespace for a port whose goal state names none."""
     return NAMESPACE_PREFIX + short_hash(port_id, 10)
 
 
 def owned_kind(ifname: str) -> str | None:
-    """'bridge', 'vxlan', 'veth_host' or 'veth_port' when `ifname` has the
+    """'bridge', 'vxlan', 'veth_host', 'veth_port' or 'router_host' when `ifname` has the
     exact shape of a name this module makes, else None."""
     for kind, (prefix, digits) in _KINDS.items():
         if (len(ifname) == len(prefix) + digits and ifname.startswith(prefix)

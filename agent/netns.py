@@ -112,6 +112,35 @@ def remove(name: str) -> None:
             raise
 
 
+@contextlib.contextmanager
+def entered(name: str):
+    """Runs the body with this thread in the named namespace ("" = stay).
+    The body must not await: run it in a worker thread, or keep it short."""
+    if not name:
+        yield
+        return
+    fd = os.open(path(name), os.O_RDONLY)
+    try:
+        with _entered(fd, name):
+            yield
+    finally:
+        os.close(fd)
+
+
+def write_sysctl(name: str, key: str, value: str) -> None:
+    """Sets a net.* sysctl inside the named namespace: /proc/sys/net resolves
+    to the namespace of the thread that opens it."""
+    with entered(name):
+        with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
+            f.write(value)
+
+
+def read_sysctl(name: str, key: str) -> str:
+    with entered(name):
+        with open("/proc/sys/" + key.replace(".", "/")) as f:
+            return f.read().strip()
+
+
 def netlink_socket(name: str) -> socket.socket:
     """A NETLINK_ROUTE socket in the named namespace ("" = this thread's)."""
     if not name:

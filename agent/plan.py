@@ -3,10 +3,16 @@ every driver.
 
 Per VPC a bridge and a VXLAN device; per port a veth pair, its addresses,
 default routes and namespace; per remote neighbor a forwarding entry (MAC ->
-remote VTEP) on the VPC's VXLAN device, and for an L2 neighbor a static ARP/NDP
-entry (IP -> MAC) in the namespace of every local port of the VPC. Entries
-that reference something the state lacks (a port's VPC or subnet, a
-neighbor's VPC) come out as INVALID_ARG outcomes instead.
+remote VTEP) on the VPC's VXLAN device, and a static ARP/NDP entry (IP -> MAC)
+in the namespace of every local port of the neighbor's subnet. Per port
+namespace the filter of its ports' security groups (agent.firewall). Per
+router of a local VPC a router namespace on the VPC's bridge that answers
+every attached subnet's gateway address with the router's MAC and routes
+between them, with a static entry for every remote port of those subnets (an
+L3 neighbor of the hosts in the other subnets), so that routing happens on
+the host and nothing hairpins. Entries that reference something the state
+lacks (a port's VPC or subnet, a neighbor's VPC) come out as INVALID_ARG
+outcomes instead.
 
 Neighbors are kept as the model's own objects, grouped per VPC, so compiling
 10,000 of them allocates no new objects per entry.
@@ -17,9 +23,10 @@ import ipaddress
 import socket
 from dataclasses import dataclass, field
 
-from agent import naming
+from agent import firewall, naming
 from agent.dataplane import Outcome, Status
-from agent.model import HostState, Kind, Neighbor, NeighborType, Port
+from agent.firewall import NamespaceFilter
+from agent.model import HostState, Kind, Neighbor, NeighborType, Port, Router
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,23 @@ class PortPlan:
     gateways: tuple[str, ...]
     up: bool = True
     revision: int = 0
+    # The subnets of its addresses: its ARP entries are theirs.
+    subnets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RouterPlan:
+    router_id: str
+    vpc_id: str
+    bridge: str
+    veth_host: str
+    mac: str  # the gateway MAC, the same on every host
+    # Every attached subnet's gateway address, with the subnet's prefix.
+    addresses: tuple[tuple[str, int], ...]
+    # Remote ports of the attached subnets: IP -> the neighbor, whose MAC
+    # is static in the router.
+    neighbors: dict[str, Neighbor]
+    revision: int = 0
 
 
 @dataclass
@@ -54,10 +78,27 @@ class HostPlan:
     ports: dict[str, PortPlan] = field(default_factory=dict)
     # vpc id -> neighbor MAC -> the neighbor (its host_ip is the VTEP).
     fdb: dict[str, dict[str, Neighbor]] = field(default_factory=dict)
-    # vpc id -> neighbor IP -> the neighbor (its mac answers for the IP).
-    arp: dict[str, dict[str, Neighbor]] = field(default_factory=dict)
+    # vpc id -> subnet id ("" when the neighbor names none: every port of the
+    # VPC gets it) -> neighbor IP -> the neighbor (its mac answers for the IP).
+    arp: dict[str, dict[str, dict[str, Neighbor]]] = field(default_factory=dict)
+    # port namespace -> the filter its `inet alcor` table holds.
+    filters: dict[str, NamespaceFilter] = field(default_factory=dict)
+    routers: dict[str, RouterPlan] = field(default_factory=dict)
     # INVALID_ARG outcomes for entries that cannot be programmed.
     invalid: list[Outcome] = field(default_factory=list)
+
+    def arp_for(self, pp: PortPlan) -> dict[str, Neighbor]:
+        """The ARP/NDP entries of a port's namespace, shared when it can be."""
+        per_subnet = self.arp.get(pp.vpc_id)
+        if not per_subnet:
+            return {}
+        parts = [per_subnet[s] for s in (*pp.subnets, "") if s in per_subnet]
+        if len(parts) == 1:
+            return parts[0]
+        merged: dict[str, Neighbor] = {}
+        for part in parts:
+            merged.update(part)
+        return merged
 
 
 def _invalid(kind: Kind, id_: str, reason: str, revision: int = 0) -> Outcome:
@@ -96,7 +137,25 @@ def _port_plan(port: Port, vpc: VpcPlan, state: HostState, nets: _Networks) -> P
         veth_host=naming.veth_host_name(port.id), veth_port=naming.veth_port_name(port.id),
         namespace=port.namespace, mac=port.mac, addresses=tuple(addresses),
         gateways=tuple(gateways[f] for f in (socket.AF_INET, socket.AF_INET6) if f in gateways),
-        up=port.admin_state_up, revision=port.revision)
+        up=port.admin_state_up, revision=port.revision,
+        subnets=tuple(dict.fromkeys(f.subnet_id for f in port.fixed_ips)))
+
+
+def _router_plan(router: Router, vpc: VpcPlan, state: HostState) -> RouterPlan:
+    attached = {i.subnet_id for i in router.interfaces}
+    nets = [ipaddress.ip_network(i.cidr) for i in router.interfaces]
+    neighbors = {}
+    for n in state.neighbors.values():
+        if n.vpc_id != router.vpc_id:
+            continue
+        if n.subnet_id in attached or (
+                not n.subnet_id and any(ipaddress.ip_address(n.ip) in net for net in nets)):
+            neighbors[n.ip] = n
+    return RouterPlan(
+        router_id=router.id, vpc_id=router.vpc_id, bridge=vpc.bridge,
+        veth_host=naming.router_host_name(router.id), mac=router.gateway_mac,
+        addresses=tuple((i.gateway_ip, i.prefixlen) for i in router.interfaces),
+        neighbors=neighbors, revision=router.revision)
 
 
 def compile_plan(state: HostState) -> HostPlan:
@@ -146,12 +205,48 @@ def compile_plan(state: HostState) -> HostPlan:
         if per_vpc is None:
             per_vpc = fdb[n.vpc_id] = {}
         per_vpc[n.mac] = n
-        if n.type is NeighborType.L2:
-            per_vpc = arp.get(n.vpc_id)
-            if per_vpc is None:
-                per_vpc = arp[n.vpc_id] = {}
-            per_vpc[n.ip] = n
+        # L2 and L3 neighbors alike: an L3 neighbor (its subnet is on a
+        # router) is still on-link for the local ports of its own subnet.
+        per_subnet = arp.get(n.vpc_id)
+        if per_subnet is None:
+            per_subnet = arp[n.vpc_id] = {}
+        entries = per_subnet.get(n.subnet_id)
+        if entries is None:
+            entries = per_subnet[n.subnet_id] = {}
+        entries[n.ip] = n
+
+    _plan_filters(plan, state)
+    for router in state.routers.values():
+        vpc = vpcs.get(router.vpc_id)
+        if vpc is None:
+            plan.invalid.append(_invalid(Kind.ROUTER, router.id, f"VPC {router.vpc_id} is not "
+                                         "in the goal state", router.revision))
+            continue
+        if router.interfaces:
+            plan.routers[router.id] = _router_plan(router, vpc, state)
+            # The ports of an attached subnet know their gateway's MAC
+            # statically: routing works from the first packet, even for a port
+            # that asked for its gateway before the router came.
+            per_subnet = arp.setdefault(router.vpc_id, {})
+            for i in router.interfaces:
+                per_subnet.setdefault(i.subnet_id, {})[i.gateway_ip] = Neighbor(
+                    router.id, router.vpc_id, i.subnet_id, i.gateway_ip, router.gateway_mac, "",
+                    vpc.vni, NeighborType.L3, router.revision)
     return plan
+
+
+def _plan_filters(plan: HostPlan, state: HostState) -> None:
+    """Groups the ports' filters by namespace; a namespace none of whose
+    ports is filtered gets no table."""
+    per_ns: dict[str, list] = {}
+    for pp in plan.ports.values():
+        port = state.ports[pp.port_id]
+        per_ns.setdefault(pp.namespace, []).append(
+            firewall.port_filter(port, pp.veth_port, state.security_groups))
+    for ns, filters in per_ns.items():
+        if any(f.enforced for f in filters):
+            plan.filters[ns] = firewall.namespace_filter(ns, filters,
+                                                         state.security_group_members)
 
 
 class PlanCache:

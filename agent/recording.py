@@ -1,7 +1,8 @@
 """A driver that records what it would program and answers SUCCESS.
 
 It keeps, per host, what a Linux host would hold: the VPCs (bridge + VXLAN),
-the ports (veth pairs), the forwarding entries and the ARP entries, and it
+the ports (veth pairs), the forwarding entries, the ARP entries, each port
+namespace's security-group filter and the routers, and it
 reconciles them exactly like the Linux driver does (create, fix, remove), so
 a scale test can check what every simulated host ended up with and how much
 each goal state changed. No I/O and no threads: hundreds of agents fit in
@@ -12,8 +13,9 @@ one process.
 from __future__ import annotations
 
 from agent.dataplane import Outcome, Status
+from agent.firewall import NamespaceFilter
 from agent.model import HostState, Kind
-from agent.plan import PlanCache, PortPlan, VpcPlan
+from agent.plan import HostPlan, PlanCache, PortPlan, RouterPlan, VpcPlan
 
 
 class RecordingDataPlane:
@@ -28,6 +30,10 @@ class RecordingDataPlane:
         # port of the VPC; kept per VPC, not per namespace, so 1,000 ports
         # times 10,000 neighbors stays 10,000 entries.
         self.arp: set[tuple[str, str, str]] = set()
+        # namespace -> the filter its nftables table would hold.
+        self.filters: dict[str, NamespaceFilter] = {}
+        self.routers: dict[str, RouterPlan] = {}
+        self._plan = HostPlan()
         self.reconciles = 0
         # Entries created, changed or removed, summed over all reconciles.
         self.changes = 0
@@ -44,11 +50,17 @@ class RecordingDataPlane:
 
     def arp_in(self, namespace: str) -> set[tuple[str, str]]:
         """(IP, MAC) entries the given port namespace would hold."""
-        vpcs = {p.vpc_id for p in self.ports.values() if p.namespace == namespace}
-        return {(ip, mac) for vpc, ip, mac in self.arp if vpc in vpcs}
+        return {(ip, n.mac) for p in self.ports.values() if p.namespace == namespace
+                for ip, n in self._plan.arp_for(p).items()}
+
+    @property
+    def rule_count(self) -> int:
+        """nftables rules this host would hold, over all its namespaces."""
+        return sum(f.rule_count for f in self.filters.values())
 
     async def reconcile(self, state: HostState) -> list[Outcome]:
         plan = self._plans.get(state)
+        self._plan = plan
         self.reconciles += 1
         outcomes = list(plan.invalid)
         failures = self._failures
@@ -77,6 +89,11 @@ class RecordingDataPlane:
                 outcomes.append(Outcome(Kind.PORT, port_id, Status.FAILURE, reason, 0,
                                         pp.revision))
         self.changes += _replace_dict(self.ports, ports)
+        live = {pp.namespace for pp in ports.values()}
+        self.changes += _replace_dict(self.filters, {ns: f for ns, f in plan.filters.items()
+                                                     if ns in live})
+        self.changes += _replace_dict(self.routers, {rid: rp for rid, rp in plan.routers.items()
+                                                     if rp.vpc_id in vpcs})
 
         if self._entries_of is plan and not failures:
             fdb, arp = self._entries  # the periodic resync of an unchanged state
@@ -108,7 +125,8 @@ class RecordingDataPlane:
                         for vpc_id, entries in plan.fdb.items() if vpc_id in vpcs
                         for mac, n in entries.items() if n.host_ip != local)
         arp = frozenset((vpc_id, ip, n.mac)
-                        for vpc_id, entries in plan.arp.items() if vpc_id in vpcs
+                        for vpc_id, per_subnet in plan.arp.items() if vpc_id in vpcs
+                        for entries in per_subnet.values()
                         for ip, n in entries.items())
         return fdb, arp
 

@@ -199,7 +199,9 @@ def parse_neighbour(payload: bytes) -> Neighbour:
 
 
 def neighbour_message(w: NeighbourWrite, seq: int, ack: bool) -> bytes:
-    body = NDMSG.pack(w.family, w.ifindex, w.state, w.flags, 0) + _rta(NDA_DST, _ip_bytes(w.dst))
+    body = NDMSG.pack(w.family, w.ifindex, w.state, w.flags, 0)
+    if w.dst:  # a bridge's own forwarding entry has none
+        body += _rta(NDA_DST, _ip_bytes(w.dst))
     if w.lladdr:
         body += _rta(NDA_LLADDR, bytes.fromhex(w.lladdr.replace(":", "")))
     if w.delete:

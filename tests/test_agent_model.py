@@ -176,7 +176,7 @@ def test_plan_of_a_host():
         (("10.0.0.2", 24),), ("10.0.0.1",), "ns1", naming.bridge_name(A))
     assert {m: n.host_ip for m, n in plan.fdb[A].items()} == {
         "fa:16:3e:00:00:07": "192.168.0.2", "fa:16:3e:00:00:08": "192.168.0.3"}
-    assert {ip: n.mac for ip, n in plan.arp[A].items()} == {
+    assert {ip: n.mac for ip, n in plan.arp_for(p1).items()} == {
         "10.0.0.7": "fa:16:3e:00:00:07", "10.0.0.8": "fa:16:3e:00:00:08"}
 
 
@@ -200,10 +200,21 @@ def test_plan_reports_what_cannot_be_programmed(msg, kind, id_, reason):
     assert reason in outcome.reason
 
 
-def test_l3_neighbors_get_forwarding_but_no_arp_entry():
-    plan = compile_plan(apply_goal_state(EMPTY, full(1, vpcs=[vpc(A, 7)], neighbors=[
-        neighbor("n", A, "10.1.0.5", M1, "192.168.0.2", 7, l3=True)])))
-    assert M1 in plan.fdb[A] and A not in plan.arp
+def test_arp_entries_go_to_the_ports_of_the_neighbors_subnet_l3_or_not():
+    # An L3 neighbor (its subnet is on a router) is still on-link for the
+    # ports of its own subnet; the ports of another subnet reach it routed.
+    plan = compile_plan(apply_goal_state(EMPTY, full(1, vpcs=[vpc(A, 7)], subnets=[
+        subnet("s1", A, "10.1.0.0/24", "10.1.0.1"), subnet("s2", A, "10.2.0.0/24", "10.2.0.1")],
+        ports=[port("p1", A, M1, [("s1", "10.1.0.2")]), port("p2", A, M2, [("s2", "10.2.0.2")])],
+        neighbors=[neighbor("n1", A, "10.1.0.5", "fa:16:3e:00:00:05", "192.168.0.2", 7,
+                            subnet_id="s1", l3=True),
+                   neighbor("n2", A, "10.2.0.5", "fa:16:3e:00:00:06", "192.168.0.2", 7,
+                            subnet_id="s2"),
+                   neighbor("n3", A, "10.9.0.5", "fa:16:3e:00:00:09", "192.168.0.3", 7)])))
+    assert set(plan.fdb[A]) == {"fa:16:3e:00:00:05", "fa:16:3e:00:00:06", "fa:16:3e:00:00:09"}
+    # n3 names no subnet: every port of the VPC gets it, as before subnets were named.
+    assert set(plan.arp_for(plan.ports["p1"])) == {"10.1.0.5", "10.9.0.5"}
+    assert set(plan.arp_for(plan.ports["p2"])) == {"10.2.0.5", "10.9.0.5"}
 
 
 def test_gateway_per_family_from_the_first_subnet_that_has_one():
