@@ -207,11 +207,11 @@ def socket_in(ns: str, kind=socket.SOCK_STREAM) -> socket.socket:
         return socket.socket(socket.AF_INET, kind)
 
 
-async def listen(world: World, name: str, port: int) -> asyncio.AbstractServer:
-    """An echo server inside the port's namespace."""
-    sock = socket_in(world.port_ns(name))
+async def listen(ns: str, ip: str, port: int) -> asyncio.AbstractServer:
+    """An echo server on ip:port inside the namespace."""
+    sock = socket_in(ns)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((world.ports[name].ip, port))
+    sock.bind((ip, port))
     sock.listen()
     sock.setblocking(False)
 
@@ -223,13 +223,13 @@ async def listen(world: World, name: str, port: int) -> asyncio.AbstractServer:
     return await asyncio.start_server(echo, sock=sock)
 
 
-async def connect(world: World, src: str, dst: str, port: int, timeout: float = 1.0):
-    """(reader, writer) of a TCP connection from src's namespace, or None."""
-    sock = socket_in(world.port_ns(src))
+async def connect(ns: str, ip: str, port: int, timeout: float = 1.0):
+    """(reader, writer) of a TCP connection from the namespace, or None."""
+    sock = socket_in(ns)
     sock.setblocking(False)
     try:
-        await asyncio.wait_for(asyncio.get_running_loop().sock_connect(
-            sock, (world.ports[dst].ip, port)), timeout)
+        await asyncio.wait_for(asyncio.get_running_loop().sock_connect(sock, (ip, port)),
+                               timeout)
     except (OSError, asyncio.TimeoutError):
         sock.close()
         return None
@@ -253,13 +253,14 @@ async def test_default_group_lets_members_in_and_keeps_others_out(world):
 
 
 async def test_a_tcp_only_group_is_stateful(world):
-    servers = [await listen(world, "w", 8080), await listen(world, "w", 22)]
+    w_ns, w_ip, d1_ns = world.port_ns("w"), world.ports["w"].ip, world.port_ns("d1")
+    servers = [await listen(w_ns, w_ip, 8080), await listen(w_ns, w_ip, 22)]
     try:
-        conn = await connect(world, "d1", "w", 8080)
+        conn = await connect(d1_ns, w_ip, 8080)
         # The reply direction passes although w's group allows no egress at all.
         assert conn is not None and await echoes(conn)
         conn[1].close()
-        assert await connect(world, "d1", "w", 22) is None
+        assert await connect(d1_ns, w_ip, 22) is None
         assert await pings(world, [("d1", "w")]) == {("d1", "w"): False}
     finally:
         for s in servers:
@@ -267,9 +268,10 @@ async def test_a_tcp_only_group_is_stateful(world):
 
 
 async def test_a_new_rule_opens_traffic_and_keeps_connections(world):
-    server = await listen(world, "w", 8080)
+    w_ip = world.ports["w"].ip
+    server = await listen(world.port_ns("w"), w_ip, 8080)
     try:
-        held = await connect(world, "d1", "w", 8080)
+        held = await connect(world.port_ns("d1"), w_ip, 8080)
         assert held is not None and await echoes(held)
         assert await pings(world, [("d1", "w")]) == {("d1", "w"): False}
 
