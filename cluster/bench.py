@@ -364,13 +364,19 @@ class Bench:
         stop = asyncio.Event()
         t = time.perf_counter()
         (h,) = start_hosts([host], self.dpm, stop)
-        while len(h.driver.ports) < s.resync_ports or h.agent.reconciles == 0:
-            if time.perf_counter() - t > 60:
-                raise TimeoutError("resync did not complete")
-            await asyncio.sleep(0.002)
-        took = time.perf_counter() - t
-        stop.set()
-        await asyncio.gather(h.task, return_exceptions=True)
+        try:
+            while len(h.driver.ports) < s.resync_ports or h.agent.reconciles == 0:
+                if time.perf_counter() - t > 60:
+                    raise TimeoutError(
+                        f"resync did not complete: {len(h.driver.ports)} of {s.resync_ports} ports "
+                        f"programmed after 60s, applied revision {h.agent.applied_revision}")
+                await asyncio.sleep(0.002)
+            took = time.perf_counter() - t
+        finally:
+            # Also on failure: an agent left running would still hold its
+            # stream when the cluster stops, and report that instead.
+            stop.set()
+            await asyncio.gather(h.task, return_exceptions=True)
         floor = await self.floor_read(s.resync_ports)
         return {"ports": s.resync_ports, "full_state_s": took, "neighbors": len(h.driver.arp),
                 "floor_read_s": floor, "floor_ratio": took / floor}

@@ -141,11 +141,19 @@ def _group_state(g) -> gs.SecurityGroupState:
 
 
 def _members(snap: Snapshot, group_id: str) -> gs.SecurityGroupMembers:
+    """The group's member addresses, cached per group until one of its ports
+    changes: every host of a group (the default one holds nearly every port)
+    shares one list instead of walking all members per host."""
+    cached = snap.members_cache.get(group_id)
+    if cached is not None:
+        return cached
     ips = sorted({f.ip_address for pid in snap.ports_by_group.get(group_id, ())
                   for f in snap.ports[pid].fixed_ips})
     # No revision: membership compares by content, so an unchanged set never
     # goes out again.
-    return gs.SecurityGroupMembers(operation=CREATE, group_id=group_id, ip_addresses=ips)
+    m = gs.SecurityGroupMembers(operation=CREATE, group_id=group_id, ip_addresses=ips)
+    snap.members_cache[group_id] = m
+    return m
 
 
 def gateway_mac(router_id: str) -> str:

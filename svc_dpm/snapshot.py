@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from alcor.v1 import network_pb2, node_pb2, port_pb2, router_pb2, security_group_pb2, subnet_pb2
+from alcor.v1 import goalstate_pb2, network_pb2, node_pb2, port_pb2, router_pb2, security_group_pb2, subnet_pb2
 from runtime import keys
 from runtime.store import KV
 from runtime.watch import Change
@@ -28,10 +28,18 @@ class Snapshot:
     ports_by_group: dict[str, set[str]] = field(default_factory=dict)
     ports_by_host: dict[str, set[str]] = field(default_factory=dict)
     ports_by_network: dict[str, set[str]] = field(default_factory=dict)
+    # group / network -> {host: how many of its ports are bound there}: which
+    # hosts a change concerns, without walking every port of a group or VPC
+    # (the default group holds nearly every port: a walk per changed port made
+    # applying a bulk create quadratic).
+    hosts_by_group: dict[str, dict[str, int]] = field(default_factory=dict)
+    hosts_by_network: dict[str, dict[str, int]] = field(default_factory=dict)
     # Per-VPC neighbor tables, shared by every host of the VPC (see goalstate),
     # and the entries of each port, reused across table rebuilds while the
     # port and its host are unchanged (so deltas compare by identity).
     neighbor_cache: dict[str, list] = field(default_factory=dict)
+    # Per security group: its member addresses (see goalstate._members).
+    members_cache: dict[str, goalstate_pb2.SecurityGroupMembers] = field(default_factory=dict)
     port_entries: dict[str, tuple] = field(default_factory=dict)
     _node_ids: dict[str, str] = field(default_factory=dict)  # node id -> name
 
@@ -51,6 +59,9 @@ class Snapshot:
         hosts: set[str] = set()
         nets: set[str] = set()
         deleted_ports: list[str] = []
+        # Groups whose member lists a port change may alter: the hosts with
+        # ports in groups referencing them are looked up once, at the end.
+        member_groups: set[str] = set()
         for c in changes:
             prefix = next(p for p in PREFIXES if c.key.startswith(p))
             rid = c.key[len(prefix):].decode()
@@ -79,7 +90,7 @@ class Snapshot:
             if prefix == PORTS:
                 old = self.ports.get(rid)
                 if old is not None:
-                    hosts |= self.hosts_of_groups(self.groups_referencing_any(old.security_groups))
+                    member_groups.update(old.security_groups)
             if c.value is None:
                 self._delete(prefix, rid)
                 if prefix == PORTS:
@@ -90,7 +101,7 @@ class Snapshot:
                 if prefix == PORTS:
                     hosts.add(new.binding_host_id)
                     nets.add(new.network_id)
-                    hosts |= self.hosts_of_groups(self.groups_referencing_any(new.security_groups))
+                    member_groups.update(new.security_groups)
                 elif prefix == GROUPS:
                     hosts |= self.hosts_of_groups({rid})
                 elif prefix == ROUTERS:
@@ -100,9 +111,12 @@ class Snapshot:
                 elif prefix == NODES:
                     hosts.add(new.name)
                     nets.update(self.networks_of_host(new.name))
+        hosts |= self.hosts_of_groups(self.groups_referencing_any(member_groups))
         self.revision = max(self.revision, revision)
         for n in nets:
             self.neighbor_cache.pop(n, None)
+        for g in member_groups:
+            self.members_cache.pop(g, None)
         hosts.discard("")
         return hosts, nets, deleted_ports
 
@@ -113,11 +127,15 @@ class Snapshot:
             p = port_pb2.Port.FromString(value)
             p.revision_number = rev
             self.ports[rid] = p
-            if p.binding_host_id:
-                self.ports_by_host.setdefault(p.binding_host_id, set()).add(rid)
+            host = p.binding_host_id
+            if host:
+                self.ports_by_host.setdefault(host, set()).add(rid)
+                _count(self.hosts_by_network.setdefault(p.network_id, {}), host, 1)
             self.ports_by_network.setdefault(p.network_id, set()).add(rid)
             for g in p.security_groups:
                 self.ports_by_group.setdefault(g, set()).add(rid)
+                if host:
+                    _count(self.hosts_by_group.setdefault(g, {}), host, 1)
             return p
         if prefix == GROUPS:
             g = security_group_pb2.SecurityGroup.FromString(value)
@@ -150,10 +168,15 @@ class Snapshot:
         if prefix == PORTS:
             p = self.ports.pop(rid, None)
             if p is not None:
-                self.ports_by_host.get(p.binding_host_id, set()).discard(rid)
+                host = p.binding_host_id
+                self.ports_by_host.get(host, set()).discard(rid)
                 self.ports_by_network.get(p.network_id, set()).discard(rid)
+                if host:
+                    _count(self.hosts_by_network.get(p.network_id, {}), host, -1)
                 for g in p.security_groups:
                     self.ports_by_group.get(g, set()).discard(rid)
+                    if host:
+                        _count(self.hosts_by_group.get(g, {}), host, -1)
         elif prefix == GROUPS:
             self.groups.pop(rid, None)
         elif prefix == ROUTERS:
@@ -184,12 +207,9 @@ class Snapshot:
         return out
 
     def hosts_of_groups(self, group_ids) -> set[str]:
-        out = set()
+        out: set[str] = set()
         for gid in group_ids:
-            for pid in self.ports_by_group.get(gid, ()):
-                h = self.ports[pid].binding_host_id
-                if h:
-                    out.add(h)
+            out.update(self.hosts_by_group.get(gid, ()))
         return out
 
     def routed_subnets(self, network_id: str) -> dict[str, str]:
@@ -198,9 +218,12 @@ class Snapshot:
                 for s in r.subnet_ids}
 
     def hosts_of_network(self, network_id: str) -> set[str]:
-        out = set()
-        for pid in self.ports_by_network.get(network_id, ()):
-            h = self.ports[pid].binding_host_id
-            if h:
-                out.add(h)
-        return out
+        return set(self.hosts_by_network.get(network_id, ()))
+
+
+def _count(counts: dict[str, int], key: str, step: int) -> None:
+    n = counts.get(key, 0) + step
+    if n > 0:
+        counts[key] = n
+    else:
+        counts.pop(key, None)
