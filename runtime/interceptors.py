@@ -66,7 +66,12 @@ def _wrap_stream(behavior, method: str):
             except AlcorError as e:
                 await _abort(ctx, e)
         finally:
-            context.reset(token)
+            try:
+                context.reset(token)
+            except ValueError:
+                # A stream cancelled at shutdown is closed from another
+                # context; the context it set dies with its task anyway.
+                pass
 
     return handler
 
