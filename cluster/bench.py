@@ -28,7 +28,7 @@ from cluster.http import HttpConnection
 from runtime import keys
 from runtime.store import Absent, Put, Store, Unit
 
-SCENARIOS = ("latency", "throughput", "bulk", "list", "resync")
+SCENARIOS = ("latency", "throughput", "bulk", "list", "resync", "grpc_bulk", "floor")
 
 
 @dataclass
@@ -42,11 +42,13 @@ class Scale:
     list_ports: int = 100_000
     list_page: int = 1_000
     resync_ports: int = 10_000
+    grpc_bulk_ports: int = 1_000
 
     @classmethod
     def quick(cls) -> "Scale":
         return cls(latency_ports=20, clients=64, seconds=2.0, bulk_ports=1_000, bulk_hosts=100,
-                   bulk_vpcs=10, list_ports=10_000, list_page=1_000, resync_ports=1_000)
+                   bulk_vpcs=10, list_ports=10_000, list_page=1_000, resync_ports=1_000,
+                   grpc_bulk_ports=100)
 
 
 # Targets on the 2-core machine (issue 6); None: reported, no target.
@@ -98,6 +100,7 @@ class Bench:
     results: dict = field(default_factory=dict)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     networks: list[str] = field(default_factory=list)
+    port_addr: str = ""  # svc_port, for the gRPC scenario
 
     def conn(self, project: str = "") -> HttpConnection:
         u = urlparse(self.base)
@@ -218,7 +221,56 @@ class Bench:
         await store.close()
         return took
 
+    async def etcd_txns(self) -> int:
+        """Transactions etcd has served so far (its gRPC server metrics)."""
+        u = urlparse(f"http://{self.etcd}")
+        reader, writer = await asyncio.open_connection(u.hostname, u.port)
+        writer.write(f"GET /metrics HTTP/1.0\r\nHost: {u.hostname}\r\n\r\n".encode())
+        text = (await reader.read()).decode()
+        writer.close()
+        return sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines()
+                   if line.startswith("grpc_server_handled_total{")
+                   and 'grpc_method="Txn"' in line)
+
     # --- scenarios -----------------------------------------------------------
+
+    async def grpc_bulk(self) -> dict:
+        """One CreatePorts of grpc_bulk_ports unbound ports straight to svc_port
+        over gRPC (the generated stub): its time and the etcd transactions it
+        took, counted from etcd's own metrics."""
+        if not self.port_addr:
+            return {"skipped": "needs svc_port's address (--port-addr)"}
+        import grpc
+
+        from alcor.v1 import port_pb2, port_pb2_grpc
+        n = self.scale.grpc_bulk_ports
+        async with grpc.aio.insecure_channel(self.port_addr) as ch:
+            stub = port_pb2_grpc.PortServiceStub(ch)
+            md = [("x-alcor-project-id", f"bench-grpc-{os.urandom(3).hex()}"),
+                  ("x-alcor-roles", "member")]
+            await stub.CreatePorts(port_pb2.CreatePortsRequest(
+                port=port_pb2.Port(network_id=self.networks[0])), metadata=md)  # warm
+            before = await self.etcd_txns()
+            t = time.perf_counter()
+            r = await stub.CreatePorts(port_pb2.CreatePortsRequest(ports=[
+                port_pb2.Port(network_id=self.networks[i % len(self.networks)])
+                for i in range(n)]), metadata=md, timeout=120)
+            took = time.perf_counter() - t
+            txns = await self.etcd_txns() - before
+        assert len(r.ports) == n
+        floor = await self.floor_write(n)
+        return {"ports": n, "created_s": took, "etcd_txns": txns,
+                "floor_write_s": floor, "floor_ratio": took / floor}
+
+    async def floor(self) -> dict:
+        """The storage floor alone: what etcd does for the same amounts of
+        keys in this run, without any of Alcor."""
+        s = self.scale
+        return {"write_keys": s.bulk_ports, "write_s": await self.floor_write(s.bulk_ports),
+                "txn_p50_ms": await self.floor_single_p50() * 1e3,
+                "concurrent_keys_per_s": await self.floor_concurrent_rate(s.clients,
+                                                                          min(s.seconds, 5.0)),
+                "read_page_ms": await self.floor_read(s.list_page) * 1e3}
 
     async def latency(self) -> dict:
         s = self.scale
@@ -405,7 +457,7 @@ async def run(args) -> dict:
     scale = Scale.quick() if args.quick else Scale()
     cluster = None
     if args.endpoint:
-        base, dpm, etcd = args.endpoint.rstrip("/"), args.dpm, args.etcd
+        base, dpm, etcd, port_addr = args.endpoint.rstrip("/"), args.dpm, args.etcd, args.port_addr
         if not (dpm and etcd):
             raise SystemExit("--endpoint needs --dpm (for the simulated hosts) and --etcd (for the floor)")
     else:
@@ -416,7 +468,8 @@ async def run(args) -> dict:
         print(f"starting a local cluster in {base_dir} ...", file=sys.stderr)
         await asyncio.get_running_loop().run_in_executor(None, cluster.start)
         base, dpm, etcd = cluster.gateway_url, cluster.address("svc_dpm"), cluster.etcd_endpoint
-    bench = Bench(base, dpm, etcd, scale, progress=not args.no_progress)
+        port_addr = cluster.address("svc_port")
+    bench = Bench(base, dpm, etcd, scale, progress=not args.no_progress, port_addr=port_addr or "")
     try:
         await bench.setup()
         for name in args.scenarios or SCENARIOS:
@@ -438,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--endpoint", help="a running gateway (default: start a local cluster)")
     p.add_argument("--dpm", help="svc_dpm address for the simulated hosts (with --endpoint)")
     p.add_argument("--etcd", help="etcd endpoint for the storage floor (with --endpoint)")
+    p.add_argument("--port-addr", help="svc_port's gRPC address, for grpc_bulk (with --endpoint)")
     p.add_argument("--dir", help="where the local cluster keeps its data")
     p.add_argument("--json", default="bench-results.json", help="where to write the figures")
     p.add_argument("--no-progress", action="store_true")
