@@ -130,11 +130,9 @@ class Bench:
         nets = await self.call(c, "POST", "/v2.0/networks", {"networks": [
             {"name": f"bench-vpc-{i}", "shared": True} for i in range(s.bulk_vpcs)]})
         self.networks = [n["id"] for n in nets["networks"]]
-        await self.call(c, "POST", "/v2.0/subnets", {"subnets": [
-            {"network_id": n, "cidr": "10.0.0.0/16", "ip_version": 4} for n in self.networks[:40]]})
-        for i in range(40, len(self.networks), 40):
+        for i in range(0, len(self.networks), 25):  # svc_vpc takes 25 subnets a call
             await self.call(c, "POST", "/v2.0/subnets", {"subnets": [
-                {"network_id": n, "cidr": "10.0.0.0/16", "ip_version": 4} for n in self.networks[i:i + 40]]})
+                {"network_id": n, "cidr": "10.0.0.0/16", "ip_version": 4} for n in self.networks[i:i + 25]]})
         await asyncio.sleep(0.5)  # let every simulated host connect
         await c.close()
 

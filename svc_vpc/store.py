@@ -11,12 +11,14 @@ from runtime.errors import Conflict, InUse, InvalidInput
 from runtime.idempotency import Idempotency
 from runtime.resources import ResourceStore, apply_mask, check_revision, now
 from runtime.retry import on_conflict
-from runtime.store import Absent, Delete, EmptyRange, Put, Store, StoreConflict, Unit
+from runtime.store import MAX_TXN_OPS, Absent, Delete, EmptyRange, Put, Store, StoreConflict, Unit
 from svc_vpc import networks as netlogic
 from svc_vpc import subnets as sublogic
 from svc_vpc import vni as vnilogic
 
-MAX_SUBNETS_PER_CALL = 40
+# Each subnet writes itself, two index keys and its network: 25 fit one
+# transaction of MAX_TXN_OPS operations with room to spare.
+MAX_SUBNETS_PER_CALL = 25
 
 
 class VpcStore:
@@ -185,6 +187,10 @@ class VpcStore:
                 u.writes += su.writes
             units.append(u)
         merged = Unit([g for u in units for g in u.guards], [w for u in units for w in u.writes])
+        if max(len(merged.guards), len(merged.writes)) > MAX_TXN_OPS:
+            # A bulk create is atomic: one transaction, which etcd caps.
+            raise InvalidInput(f"Too many subnets in one call: {len(reqs)} need "
+                               f"{len(merged.writes)} writes, a call may make {MAX_TXN_OPS}.")
         rev = await self.store.commit(merged)
         for s in created:
             s.revision_number = rev

@@ -183,3 +183,16 @@ async def test_list_paging_and_sorting(api):
     srt = await api.ports.ListPorts(port_pb2.ListPortsRequest(
         network_id=[n.id], sort_key=["name"], sort_dir=["desc"], limit=5))
     assert [p.name for p in srt.ports] == ["p6"] * 5
+
+
+async def test_subnet_bulk_fits_one_transaction_or_is_refused_whole(api):
+    nets = (await api.networks.CreateNetworks(network_pb2.CreateNetworksRequest(
+        networks=[network_pb2.Network(name=f"bulk-{i}") for i in range(30)]))).networks
+    reqs = [subnet_pb2.Subnet(network_id=n.id, cidr="10.9.0.0/24", ip_version=4) for n in nets]
+    # Atomic means one etcd transaction: 30 subnets do not fit one, nothing is created.
+    await expect_error(api.subnets.CreateSubnets(subnet_pb2.CreateSubnetsRequest(subnets=reqs)),
+                       grpc.StatusCode.INVALID_ARGUMENT, "InvalidInput")
+    listed = await api.subnets.ListSubnets(subnet_pb2.ListSubnetsRequest(network_id=[nets[0].id]))
+    assert not listed.subnets
+    made = await api.subnets.CreateSubnets(subnet_pb2.CreateSubnetsRequest(subnets=reqs[:25]))
+    assert len(made.subnets) == 25
