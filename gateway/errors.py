@@ -49,6 +49,8 @@ REASON_STATUS: dict[str, int] = {
     "Conflict": 409,
     "OverQuota": 409,
     "NoNetworkAvailable": 409,
+    "SecurityGroupCannotRemoveDefault": 409,  # an InUse in Neutron
+    "SecurityGroupCannotUpdateDefault": 409,
     "InvalidInput": 400,
     "BadRequest": 400,
     "HTTPBadRequest": 400,

@@ -12,9 +12,15 @@ from runtime.errors import Conflict, InvalidInput, NotFound
 from runtime.resources import now
 
 UPDATABLE = {"name", "description", "tags", "stateful"}
-PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "ipv6-icmp": 58, "sctp": 132}
-PORTED = {"tcp", "udp", "sctp", "6", "17", "132"}
+# The protocol names accepted (those the agents' firewalls know; Neutron's
+# other names are refused, their numbers work).
+PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "ipv6-icmp": 58, "sctp": 132,
+             "dccp": 33, "udplite": 136, "gre": 47, "esp": 50, "ah": 51}
+PORTED = {"tcp", "udp", "sctp", "dccp", "udplite", "6", "17", "132", "33", "136"}
 ICMP = {"icmp", "icmpv6", "ipv6-icmp", "1", "58"}
+# Neutron's optional attributes of a rule: unset (null) when empty.
+NULLABLE = ("protocol", "remote_ip_prefix", "remote_group_id")
+ANYWHERE = {"0.0.0.0/0", "::/0"}
 
 
 def not_found(group_id: str) -> NotFound:
@@ -31,10 +37,12 @@ def visible(g: sg.SecurityGroup) -> bool:
 
 def _rule(group: sg.SecurityGroup, direction: str, ethertype: str, remote_group: str = "") -> sg.SecurityGroupRule:
     ts = now()
-    return sg.SecurityGroupRule(id=str(uuid.uuid4()), security_group_id=group.id, direction=direction,
-                                ethertype=ethertype, remote_group_id=remote_group,
-                                project_id=group.project_id, tenant_id=group.project_id,
-                                created_at=ts, updated_at=ts)
+    r = sg.SecurityGroupRule(id=str(uuid.uuid4()), security_group_id=group.id, direction=direction,
+                             ethertype=ethertype, project_id=group.project_id,
+                             tenant_id=group.project_id, created_at=ts, updated_at=ts)
+    if remote_group:
+        r.remote_group_id = remote_group
+    return r
 
 
 def new_group(req: sg.SecurityGroup, project: str) -> sg.SecurityGroup:
@@ -96,11 +104,18 @@ def new_rule(req: sg.SecurityGroupRule, group: sg.SecurityGroup) -> sg.SecurityG
     r.protocol = normalize_protocol(r.protocol)
     if r.protocol == "icmp" and r.ethertype == "IPv6":
         r.protocol = "icmpv6"
+    if r.protocol in ("icmpv6", "58") and r.ethertype == "IPv4":
+        raise InvalidInput(f"Invalid ethertype {r.ethertype} for protocol {r.protocol}.",
+                           reason="SecurityGroupEthertypeConflictWithProtocol")
     lo = r.port_range_min if r.HasField("port_range_min") else None
     hi = r.port_range_max if r.HasField("port_range_max") else None
-    if (lo is not None or hi is not None) and r.protocol not in PORTED | ICMP:
+    if (lo is not None or hi is not None) and not r.protocol:
         raise InvalidInput("Must also specify protocol if port range is given.",
                            reason="SecurityGroupProtocolRequiredWithPorts")
+    if (lo is not None or hi is not None) and r.protocol not in PORTED | ICMP:
+        raise InvalidInput(f"Invalid protocol {r.protocol} for port range, only supported for "
+                           "TCP, UDP, UDPLITE, SCTP and DCCP.",
+                           reason="SecurityGroupInvalidProtocolForPortRange")
     if r.protocol in PORTED and (lo is not None or hi is not None):
         if lo is None or hi is None:
             lo = hi = lo if lo is not None else hi
@@ -113,6 +128,9 @@ def new_rule(req: sg.SecurityGroupRule, group: sg.SecurityGroup) -> sg.SecurityG
             if v is not None and not 0 <= v <= 255:
                 raise InvalidInput(f"Invalid value for ICMP {what}: {v}.",
                                    reason="SecurityGroupInvalidIcmpValue")
+        if lo is None and hi is not None:
+            raise InvalidInput(f"ICMP code (port-range-max) {hi} is provided but ICMP type "
+                               "(port-range-min) is missing.", reason="SecurityGroupMissingIcmpType")
     if r.remote_ip_prefix and r.remote_group_id:
         raise InvalidInput("Only remote_ip_prefix or remote_group_id may be provided.",
                            reason="SecurityGroupRemoteGroupAndRemoteIpPrefix")
@@ -126,6 +144,9 @@ def new_rule(req: sg.SecurityGroupRule, group: sg.SecurityGroup) -> sg.SecurityG
             raise InvalidInput(f"Conflicting value ethertype {r.ethertype} for CIDR {r.remote_ip_prefix}",
                                reason="SecurityGroupConflictingEthertype")
         r.remote_ip_prefix = str(net)
+    for f in NULLABLE:
+        if not getattr(r, f):
+            r.ClearField(f)
     r.security_group_id = group.id
     r.project_id = r.tenant_id = group.project_id
     r.created_at = r.updated_at = now()
@@ -136,10 +157,18 @@ def new_rule(req: sg.SecurityGroupRule, group: sg.SecurityGroup) -> sg.SecurityG
     return r
 
 
+def _key(r: sg.SecurityGroupRule) -> tuple:
+    """What makes two rules the same, as Neutron compares them: a protocol's
+    name and number are one protocol, and 0.0.0.0/0 or ::/0 is no remote
+    prefix at all (the CLI sends it when given no remote)."""
+    proto = r.protocol
+    if proto in PROTOCOLS:
+        proto = str(PROTOCOLS[proto])
+    return (r.direction, r.ethertype, proto,
+            r.port_range_min if r.HasField("port_range_min") else None,
+            r.port_range_max if r.HasField("port_range_max") else None,
+            "" if r.remote_ip_prefix in ANYWHERE else r.remote_ip_prefix, r.remote_group_id)
+
+
 def _same(a: sg.SecurityGroupRule, b: sg.SecurityGroupRule) -> bool:
-    fields = ("direction", "ethertype", "protocol", "remote_ip_prefix", "remote_group_id")
-    return all(getattr(a, f) == getattr(b, f) for f in fields) and \
-        (a.port_range_min if a.HasField("port_range_min") else None) == \
-        (b.port_range_min if b.HasField("port_range_min") else None) and \
-        (a.port_range_max if a.HasField("port_range_max") else None) == \
-        (b.port_range_max if b.HasField("port_range_max") else None)
+    return _key(a) == _key(b)

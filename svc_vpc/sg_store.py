@@ -10,7 +10,7 @@ from runtime.errors import Conflict, InUse, InvalidInput
 from runtime.listing import ListQuery, Page, matches, order, paginate
 from runtime.resources import ResourceStore, apply_mask, check_revision, now
 from runtime.retry import on_conflict
-from runtime.store import Absent, Delete, EmptyRange, Put, Store, StoreConflict, Unit
+from runtime.store import Absent, Delete, EmptyRange, Present, Put, Store, StoreConflict, Unit
 from svc_vpc import security_groups as sglogic
 from svc_vpc.networks import owner_project
 
@@ -127,6 +127,24 @@ class SgStore:
         u.writes += [Delete(_rule_key(r.id)) for r in g.security_group_rules]
         if g.name == "default":
             u.writes.append(Delete(_default_key(g.project_id)))
+        # Rules of other groups naming this one as their remote group go with
+        # it, as in Neutron (its foreign key cascades).
+        groups, _ = await self.store.scan(keys.resources("security_groups"))
+        for kv in groups:
+            other = self.groups.decode(kv)
+            if other.id == g.id or not any(r.remote_group_id == g.id for r in other.security_group_rules):
+                continue
+            new = sg.SecurityGroup()
+            new.CopyFrom(other)
+            del new.security_group_rules[:]
+            new.security_group_rules.extend(r for r in other.security_group_rules
+                                            if r.remote_group_id != g.id)
+            new.updated_at = now()
+            ou = self.groups.update_unit(new, other)
+            ou.writes += [Delete(_rule_key(r.id)) for r in other.security_group_rules
+                          if r.remote_group_id == g.id]
+            u.guards += ou.guards
+            u.writes += ou.writes
         try:
             await self.store.commit(u)
         except StoreConflict as e:
@@ -166,6 +184,8 @@ class SgStore:
                 u.guards.append(Absent(_rule_key(rule.id)))
                 u.writes.append(Put(_rule_key(rule.id), gid.encode()))
             units.append(u)
+        # A remote group deleted meanwhile fails the commit; the retry says 404.
+        units.append(Unit([Present(self.groups.key(gid)) for gid in remotes if gid not in by_group], []))
         rev = await self.store.commit(Unit([x for u in units for x in u.guards],
                                            [w for u in units for w in u.writes]))
         for r in created:

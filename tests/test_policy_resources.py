@@ -72,6 +72,10 @@ async def test_default_group_and_port_membership(api, stubs):
     (dict(direction="ingress", port_range_min=80, port_range_max=80), "SecurityGroupProtocolRequiredWithPorts"),
     (dict(direction="ingress", remote_ip_prefix="2001:db8::/64"), "SecurityGroupConflictingEthertype"),
     (dict(direction="ingress", remote_ip_prefix="nope"), "InvalidInput"),
+    (dict(direction="ingress", protocol="gre", port_range_min=80, port_range_max=80),
+     "SecurityGroupInvalidProtocolForPortRange"),
+    (dict(direction="ingress", protocol="icmp", port_range_max=0), "SecurityGroupMissingIcmpType"),
+    (dict(direction="ingress", protocol="icmpv6"), "SecurityGroupEthertypeConflictWithProtocol"),
 ])
 async def test_bad_rules(stubs, rule, reason):
     groups, rules, _ = stubs
