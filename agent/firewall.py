@@ -23,6 +23,7 @@ The whole table is replaced in one nft transaction (`table`, `delete table`,
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -76,6 +77,7 @@ def _chain(port_id: str, ingress: bool) -> str:
     return f"{'in' if ingress else 'out'}_{naming.short_hash(port_id, 12)}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def rule_statement(rule: Rule) -> str:
     """One rule as an nft statement that accepts what it allows."""
     family = "ip6" if rule.ipv6 else "ip"
@@ -107,18 +109,26 @@ def rule_statement(rule: Rule) -> str:
 def port_filter(port: Port, interface: str, groups: Mapping[str, SecurityGroup]) -> PortFilter:
     if not port.port_security:
         return PortFilter(port.id, interface, False)
-    ingress: dict[str, None] = {}
-    egress: dict[str, None] = {}
-    remote: set[tuple[str, bool]] = set()
-    for gid in port.security_group_ids:
-        group = groups.get(gid)
-        if group is None:
-            continue  # not delivered (yet): its rules allow nothing
-        for rule in group.rules:
-            (ingress if rule.ingress else egress)[rule_statement(rule)] = None
-            if rule.remote_group_id:
-                remote.add((rule.remote_group_id, rule.ipv6))
-    return PortFilter(port.id, interface, True, tuple(ingress), tuple(egress), frozenset(remote))
+    # Not delivered (yet): a group allows nothing.
+    parts = [_group_statements(groups[g]) for g in port.security_group_ids if g in groups]
+    if len(parts) == 1:
+        ingress, egress, remote = parts[0]
+    else:
+        ingress = tuple(dict.fromkeys(s for p in parts for s in p[0]))
+        egress = tuple(dict.fromkeys(s for p in parts for s in p[1]))
+        remote = frozenset().union(*(p[2] for p in parts))
+    return PortFilter(port.id, interface, True, ingress, egress, remote)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _group_statements(group: SecurityGroup) -> tuple[tuple[str, ...], tuple[str, ...],
+                                                     frozenset[tuple[str, bool]]]:
+    """(ingress statements, egress statements, remote groups) of a group:
+    rendered once, shared by every port in the group."""
+    ingress = tuple(dict.fromkeys(rule_statement(r) for r in group.rules if r.ingress))
+    egress = tuple(dict.fromkeys(rule_statement(r) for r in group.rules if not r.ingress))
+    remote = frozenset((r.remote_group_id, r.ipv6) for r in group.rules if r.remote_group_id)
+    return ingress, egress, remote
 
 
 def namespace_filter(namespace: str, ports: Iterable[PortFilter],
@@ -127,7 +137,7 @@ def namespace_filter(namespace: str, ports: Iterable[PortFilter],
     sets = []
     for gid, ipv6 in sorted(set().union(*(pf.remote_groups for pf in ports))):
         m = members.get(gid)
-        ips = frozenset(ip for ip in (m.ips if m else ()) if (":" in ip) == ipv6)
+        ips = (m.ipv6 if ipv6 else m.ipv4) if m else frozenset()
         sets.append((set_name(gid, ipv6), ipv6, ips))
     return NamespaceFilter(namespace, ports, tuple(sets))
 

@@ -116,11 +116,19 @@ class SecurityGroup(NamedTuple):
 
 
 class GroupMembers(NamedTuple):
-    """Every address of the ports in a group some local rule refers to."""
+    """Every address of the ports in a group some local rule refers to, split
+    by family once, so every namespace's filter shares the same sets."""
 
     group_id: str
-    ips: frozenset[str]
+    ipv4: frozenset[str]
+    ipv6: frozenset[str]
     revision: int = 0
+
+    @classmethod
+    def of(cls, group_id: str, ips, revision: int = 0) -> "GroupMembers":
+        ips = frozenset(ips)
+        v6 = frozenset(ip for ip in ips if ":" in ip)
+        return cls(group_id, ips - v6 if v6 else ips, v6, revision)
 
 
 class RouterInterface(NamedTuple):
@@ -321,8 +329,11 @@ def security_group_from(m: gs_pb2.SecurityGroupState) -> SecurityGroup:
 
 
 def members_from(m: gs_pb2.SecurityGroupMembers) -> GroupMembers:
+    # The addresses are not parsed one by one: a default group holds every
+    # port of a project, and every host gets the list whenever it changes.
+    # nft refuses a malformed one, and the port's filter reports why.
     _required(m.group_id, "security group members' group_id")
-    return GroupMembers(m.group_id, frozenset(_ip(ip)[1] for ip in m.ip_addresses), m.revision)
+    return GroupMembers.of(m.group_id, m.ip_addresses, m.revision)
 
 
 def router_from(m: gs_pb2.RouterState) -> Router:

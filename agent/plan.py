@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from agent import firewall, naming
 from agent.dataplane import Outcome, Status
 from agent.firewall import NamespaceFilter
-from agent.model import HostState, Kind, Neighbor, NeighborType, Port, Router
+from agent.model import EMPTY, HostState, Kind, Neighbor, NeighborType, Port, Router
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,11 @@ def _router_plan(router: Router, vpc: VpcPlan, state: HostState) -> RouterPlan:
         neighbors=neighbors, revision=router.revision)
 
 
-def compile_plan(state: HostState) -> HostPlan:
+def compile_plan(state: HostState, previous: tuple[HostState, HostPlan] | None = None
+                 ) -> HostPlan:
+    """The plan of `state`. With the previous state and its plan, a port whose
+    entry and subnets are the very same objects keeps its old PortPlan (a
+    delta changes a few entries of thousands; parsing addresses is the cost)."""
     plan = HostPlan()
     plan.invalid = [_invalid(r.kind, r.id, r.reason, r.revision) for r in state.rejected.values()]
 
@@ -174,13 +178,19 @@ def compile_plan(state: HostState) -> HostPlan:
         plan.vpcs[vpc.id] = vp
 
     nets = _Networks(state)
+    old_state, old_plan = previous or (EMPTY, HostPlan())
+    old_ports, old_subnets, subnets = old_state.ports, old_state.subnets, state.subnets
     for port in state.ports.values():
         vpc = plan.vpcs.get(port.vpc_id)
         if vpc is None:
             plan.invalid.append(_invalid(Kind.PORT, port.id, f"VPC {port.vpc_id} is not in the "
                                          "goal state", port.revision))
             continue
-        pp = _port_plan(port, vpc, state, nets)
+        pp = old_plan.ports.get(port.id)
+        if (pp is None or old_ports.get(port.id) is not port or pp.bridge != vpc.bridge
+                or any(old_subnets.get(f.subnet_id) is not subnets.get(f.subnet_id)
+                       for f in port.fixed_ips)):
+            pp = _port_plan(port, vpc, state, nets)
         if isinstance(pp, str):
             plan.invalid.append(_invalid(Kind.PORT, port.id, pp, port.revision))
             continue
@@ -259,6 +269,7 @@ class PlanCache:
 
     def get(self, state: HostState) -> HostPlan:
         if state is not self._state:
-            self._plan = compile_plan(state)
+            previous = (self._state, self._plan) if self._state is not None else None
+            self._plan = compile_plan(state, previous)
             self._state = state
         return self._plan

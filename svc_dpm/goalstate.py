@@ -116,7 +116,7 @@ def compile_host(snap: Snapshot, host: str) -> HostState:
         if p.port_security_enabled:
             for gid in p.security_groups:
                 if gid not in st.security_groups and gid in snap.groups:
-                    st.security_groups[gid] = _group_state(snap.groups[gid])
+                    st.security_groups[gid] = _group_state(snap, snap.groups[gid])
     for vpc_id in st.vpcs:
         st.tables[vpc_id] = _neighbor_table(snap, vpc_id)
     for g in st.security_groups.values():
@@ -130,14 +130,21 @@ def compile_host(snap: Snapshot, host: str) -> HostState:
     return st
 
 
-def _group_state(g) -> gs.SecurityGroupState:
-    return gs.SecurityGroupState(operation=CREATE, id=g.id, revision=g.revision_number, rules=[
+def _group_state(snap: Snapshot, g) -> gs.SecurityGroupState:
+    """The group's entry, built once per revision of the group and shared by
+    every host (unchanged, it compares by identity in deltas)."""
+    cached = snap.group_cache.get(g.id)
+    if cached is not None and cached[0] == g.revision_number:
+        return cached[1]
+    state = gs.SecurityGroupState(operation=CREATE, id=g.id, revision=g.revision_number, rules=[
         gs.SecurityGroupRuleState(
             id=r.id, direction=r.direction, ethertype=r.ethertype, protocol=r.protocol,
             port_range_min=r.port_range_min if r.HasField("port_range_min") else 0,
             port_range_max=r.port_range_max if r.HasField("port_range_max") else 0,
             remote_ip_prefix=r.remote_ip_prefix, remote_group_id=r.remote_group_id)
         for r in g.security_group_rules])
+    snap.group_cache[g.id] = (g.revision_number, state)
+    return state
 
 
 def _members(snap: Snapshot, group_id: str) -> gs.SecurityGroupMembers:

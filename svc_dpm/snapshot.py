@@ -40,6 +40,9 @@ class Snapshot:
     neighbor_cache: dict[str, list] = field(default_factory=dict)
     # Per security group: its member addresses (see goalstate._members).
     members_cache: dict[str, goalstate_pb2.SecurityGroupMembers] = field(default_factory=dict)
+    # Per security group: (its revision, its goal-state entry), shared by
+    # every host with ports in it.
+    group_cache: dict[str, tuple] = field(default_factory=dict)
     port_entries: dict[str, tuple] = field(default_factory=dict)
     _node_ids: dict[str, str] = field(default_factory=dict)  # node id -> name
 

@@ -108,7 +108,7 @@ def test_a_whole_host_state_compiles_to_one_table_per_namespace():
 def _nf(ingress=("a",), egress=("b",), members=frozenset({"10.0.0.2"}), enforced=True):
     pf = firewall.PortFilter("p", "vp", enforced, tuple(ingress), tuple(egress),
                              frozenset({("g", False)}))
-    return namespace_filter("ns", [pf], {"g": GroupMembers("g", members)})
+    return namespace_filter("ns", [pf], {"g": GroupMembers.of("g", members)})
 
 
 @pytest.mark.parametrize("old, new, lost", [
