@@ -19,7 +19,9 @@ def test_bench_quick_completes_without_errors(tmp_path):
     print(r.stdout)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     results = json.loads(out.read_text())
-    assert set(results) == {"latency", "throughput", "bulk", "list", "resync"}
+    assert set(results) == {"latency", "throughput", "bulk", "list", "resync", "grpc_bulk", "floor"}
     assert results["throughput"]["errors"] == 0 and results["throughput"]["created"] > 0
     assert results["bulk"]["ports"] == 1000
     assert results["resync"]["ports"] == 1000
+    assert results["grpc_bulk"]["ports"] == 100 and results["grpc_bulk"]["etcd_txns"] > 0
+    assert results["floor"]["write_keys"] == 1000
