@@ -173,6 +173,18 @@ async def test_5000_ports_over_200_hosts_in_one_bulk(control_plane):
             assert {o.id for o in outcomes} == want[h.name][0]
             assert {o.status for o in outcomes} == {goalstate_pb2.PROGRAMMING_STATUS_SUCCESS}
 
+        # Security groups: every port is in its project's default group
+        # (ingress from the group's members), so every namespace's filter
+        # holds the group's rules and a member set of every created address.
+        members = {f.ip_address for p in created for f in p.fixed_ips}
+        for h in hosts:
+            assert set(h.driver.filters) == {h.driver.ports[p].namespace for p in want[h.name][0]}
+            for nf in h.driver.filters.values():
+                assert nf.rule_count > 0 and [ips for _, v6, ips in nf.sets if not v6] == [members]
+        rules = [h.driver.rule_count for h in hosts]
+        print(f"\nnftables rules per host min/mean/max {min(rules)}/{statistics.mean(rules):.0f}/"
+              f"{max(rules)}, each namespace matching a member set of {len(members)} addresses")
+
         msgs = [h.messages - before[h.name] for h in hosts]
         port_counts = [len(want[n][0]) for n in names]
         neighbor_counts = [len(want[n][1]) for n in names]
