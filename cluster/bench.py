@@ -101,6 +101,14 @@ class Bench:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     networks: list[str] = field(default_factory=list)
     port_addr: str = ""  # svc_port, for the gRPC scenario
+    # False: the ports are created with port_security_enabled false (no
+    # security group, so no member lists to fan out to every host).
+    port_security: bool = True
+
+    def port(self, **attrs) -> dict:
+        if not self.port_security:
+            attrs["port_security_enabled"] = False
+        return attrs
 
     def conn(self, project: str = "") -> HttpConnection:
         u = urlparse(self.base)
@@ -277,8 +285,8 @@ class Bench:
         bar = Progress("latency", s.latency_ports, self.progress)
         for i in range(s.latency_ports):
             host = self.hosts[i % len(self.hosts)].name
-            body = {"port": {"network_id": self.networks[i % len(self.networks)], "binding:host_id": host,
-                             "device_id": f"lat-{i}"}}
+            body = {"port": self.port(network_id=self.networks[i % len(self.networks)],
+                                      device_id=f"lat-{i}", **{"binding:host_id": host})}
             t = time.perf_counter()
             r = await self.call(c, "POST", "/v2.0/ports", body)
             post.append(time.perf_counter() - t)
@@ -314,8 +322,8 @@ class Bench:
             i = 0
             while time.perf_counter() < deadline:
                 host = self.hosts[(w * 7919 + i) % len(self.hosts)].name
-                body = {"port": {"network_id": self.networks[(w + i) % len(self.networks)],
-                                 "binding:host_id": host}}
+                body = {"port": self.port(network_id=self.networks[(w + i) % len(self.networks)],
+                                          **{"binding:host_id": host})}
                 status, _ = await c.request("POST", "/v2.0/ports", body)
                 if status == 201:
                     created += 1
@@ -345,9 +353,9 @@ class Bench:
         c = self.conn(project)
         before = {h.name: h.messages for h in self.hosts}
         records = await self.status_records()
-        ports = [{"network_id": self.networks[i % s.bulk_vpcs],
-                  "binding:host_id": self.hosts[(i * 7) % s.bulk_hosts].name,
-                  "device_id": f"bulk-{i}"} for i in range(s.bulk_ports)]
+        ports = [self.port(network_id=self.networks[i % s.bulk_vpcs], device_id=f"bulk-{i}",
+                           **{"binding:host_id": self.hosts[(i * 7) % s.bulk_hosts].name})
+                 for i in range(s.bulk_ports)]
         t = time.perf_counter()
         r = await self.call(c, "POST", "/v2.0/ports", {"ports": ports})
         created = time.perf_counter() - t
@@ -410,7 +418,8 @@ class Bench:
         await self.call(c, "POST", "/v2.0/nodes", {"node": {"name": host, "local_ip": "172.30.0.1"}})
         for i in range(0, s.resync_ports, 5_000):
             await self.call(c, "POST", "/v2.0/ports", {"ports": [
-                {"network_id": self.networks[(i + j) % len(self.networks)], "binding:host_id": host}
+                self.port(network_id=self.networks[(i + j) % len(self.networks)],
+                          **{"binding:host_id": host})
                 for j in range(min(5_000, s.resync_ports - i))]})
         await c.close()
         stop = asyncio.Event()
@@ -469,7 +478,8 @@ async def run(args) -> dict:
         await asyncio.get_running_loop().run_in_executor(None, cluster.start)
         base, dpm, etcd = cluster.gateway_url, cluster.address("svc_dpm"), cluster.etcd_endpoint
         port_addr = cluster.address("svc_port")
-    bench = Bench(base, dpm, etcd, scale, progress=not args.no_progress, port_addr=port_addr or "")
+    bench = Bench(base, dpm, etcd, scale, progress=not args.no_progress, port_addr=port_addr or "",
+                  port_security=not args.no_port_security)
     try:
         await bench.setup()
         for name in args.scenarios or SCENARIOS:
@@ -495,6 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dir", help="where the local cluster keeps its data")
     p.add_argument("--json", default="bench-results.json", help="where to write the figures")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-port-security", action="store_true",
+                   help="create ports without security groups (Neutron's port_security_enabled "
+                        "false): shows what the default group's member fan-out costs")
     args = p.parse_args(argv)
     for name in args.scenarios:
         if name not in SCENARIOS:
