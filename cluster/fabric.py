@@ -66,8 +66,6 @@ class Fabric:
             run("ip", "-n", fab, "link", "set", f"{self.prefix[:6]}u{i}", "master", "fabric", "up")
             run("ip", "-n", ns, "addr", "add", f"{self.underlay_ip(i)}/24", "dev", "eth0")
             run("ip", "-n", ns, "link", "set", "eth0", "up")
-            # Routing between a host's subnets (distributed routers) happens here.
-            run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
         return self
 
     def destroy(self) -> None:

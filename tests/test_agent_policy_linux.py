@@ -1,12 +1,12 @@
 """Security groups and distributed routers on real namespaces, with real
 traffic, through the Linux driver fed hand-built goal states.
 
-Two hosts on a fabric; one VPC (VNI 3001) with three subnets:
+Two hosts on a fabric (cluster.fabric); one VPC (VNI 3001) with three subnets:
 
-    s1 10.1.0.0/24: d1 on h1 .2 (default), d2 on h2 .3 (default),
-                    w on h2 .4 (web: TCP 8080 in, nothing out)
-    s2 10.2.0.0/24: r2 on h1 .2 (default)
-    s3 10.3.0.0/24: r3 on h2 .2 (default)
+    s1 10.1.0.0/24: d1 on h0 .2 (default), d2 on h1 .3 (default),
+                    w on h1 .4 (web: TCP 8080 in, nothing out)
+    s2 10.2.0.0/24: r2 on h0 .2 (default)
+    s3 10.3.0.0/24: r3 on h1 .2 (default)
 
 `default` is Neutron's: ingress from its own members, egress anywhere.
 Listeners and held-open connections are sockets of this process created
@@ -15,7 +15,6 @@ inside the port namespaces (a socket stays in the namespace it was made in).
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from agent.linux import LinuxDataPlane
 from agent.model import EMPTY, apply_goal_state
 from alcor.v1 import goalstate_pb2 as gs
 from alcor.v1.common_pb2 import FixedIp
+from cluster.fabric import Fabric, can_make_namespaces
 from svc_dpm.goalstate import gateway_mac
 from tests.agent_helpers import unique, vpc
 from tests.conftest import eventually
@@ -63,7 +63,7 @@ class World:
     """What the control plane would know; compiles each host's goal state
     the way svc_dpm does."""
 
-    prefix: str
+    fabric: Fabric
     ports: dict[str, P] = field(default_factory=dict)
     groups: dict[str, list] = field(default_factory=dict)
     # router id -> attached subnet ids
@@ -71,8 +71,12 @@ class World:
     drivers: dict[int, LinuxDataPlane] = field(default_factory=dict)
     revision: int = 0
 
+    @property
+    def prefix(self) -> str:
+        return self.fabric.prefix
+
     def host_ns(self, host: int) -> str:
-        return f"{self.prefix}-h{host}"
+        return self.fabric.host_ns(host)
 
     def port_ns(self, name: str) -> str:
         return f"{self.prefix}-p-{name}"
@@ -106,7 +110,7 @@ class World:
             if p.host != host:
                 msg.neighbors.append(gs.NeighborState(
                     port_id=p.name, vpc_id=VPC, subnet_id=p.subnet, ip_address=p.ip,
-                    mac_address=p.mac, host_ip=underlay_ip(p.host), vni=VNI,
+                    mac_address=p.mac, host_ip=self.fabric.underlay_ip(p.host), vni=VNI,
                     type=gs.NEIGHBOR_TYPE_L3 if p.subnet in routed else gs.NEIGHBOR_TYPE_L2))
         for rid, subnets in self.routers.items():
             if subnets:
@@ -125,10 +129,6 @@ class World:
             assert not bad, bad
 
 
-def underlay_ip(host: int) -> str:
-    return f"192.168.110.{host}"
-
-
 def run(*argv: str) -> subprocess.CompletedProcess:
     r = subprocess.run(argv, capture_output=True, text=True)
     assert r.returncode == 0, f"{' '.join(argv)}: {r.stderr.strip()}"
@@ -137,52 +137,37 @@ def run(*argv: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 async def world():
-    if os.geteuid() != 0:
-        pytest.skip("needs root: network namespaces, veth, bridges, VXLAN, nftables")
-    if why := nft.available():
+    if why := can_make_namespaces() or nft.available():
         pytest.skip(why)
     prefix = unique("sg")
-    probe = subprocess.run(["ip", "netns", "add", f"{prefix}-fab"], capture_output=True,
-                           text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"`ip netns add` failed: {probe.stderr.strip()}")
-    w = World(prefix, groups={"default": DEFAULT_RULES,
+    w = World(Fabric(prefix, 2, subnet="192.168.110"), groups={"default": DEFAULT_RULES,
                               "web": [rule("w-8080", "ingress", "tcp", 8080, 8080,
                                            "0.0.0.0/0")]})
     w.ports = {p.name: p for p in [
-        P("d1", 1, "s1", "10.1.0.2", "fa:16:3e:01:00:02"),
-        P("d2", 2, "s1", "10.1.0.3", "fa:16:3e:01:00:03"),
-        P("w", 2, "s1", "10.1.0.4", "fa:16:3e:01:00:04", ("web",)),
-        P("r2", 1, "s2", "10.2.0.2", "fa:16:3e:02:00:02"),
-        P("r3", 2, "s3", "10.3.0.2", "fa:16:3e:03:00:02"),
+        P("d1", 0, "s1", "10.1.0.2", "fa:16:3e:01:00:02"),
+        P("d2", 1, "s1", "10.1.0.3", "fa:16:3e:01:00:03"),
+        P("w", 1, "s1", "10.1.0.4", "fa:16:3e:01:00:04", ("web",)),
+        P("r2", 0, "s2", "10.2.0.2", "fa:16:3e:02:00:02"),
+        P("r3", 1, "s3", "10.3.0.2", "fa:16:3e:03:00:02"),
     ]}
-    fab = f"{prefix}-fab"
     try:
-        run("ip", "-n", fab, "link", "add", "fabric", "type", "bridge")
-        run("ip", "-n", fab, "link", "set", "fabric", "up")
-        for host in (1, 2):
-            ns = w.host_ns(host)
-            run("ip", "netns", "add", ns)
-            run("ip", "-n", fab, "link", "add", f"u{host}", "type", "veth", "peer", "name",
-                "uplink", "netns", ns)
-            run("ip", "-n", fab, "link", "set", f"u{host}", "master", "fabric", "up")
-            run("ip", "-n", ns, "addr", "add", f"{underlay_ip(host)}/24", "dev", "uplink")
-            run("ip", "-n", ns, "link", "set", "uplink", "up")
-            run("ip", "-n", ns, "link", "set", "lo", "up")
-            w.drivers[host] = LinuxDataPlane(ns, underlay_ip(host))
+        w.fabric.create()
+        for host in (0, 1):
+            w.drivers[host] = LinuxDataPlane(w.host_ns(host), w.fabric.underlay_ip(host))
         await w.program()
         yield w
         w.ports, w.routers = {}, {}
         await w.program()  # deletes remove everything they created
         leftovers = [ns for ns in netns_names()
-                     if ns.startswith(prefix + "-") and not ns.endswith(("-fab", "-h1", "-h2"))]
+                     if ns.startswith(prefix + "-") and ns not in w.fabric.namespaces]
         assert not leftovers, leftovers
     finally:
         for d in w.drivers.values():
             await d.close()
         for ns in netns_names():
-            if ns.startswith(prefix + "-"):
+            if ns.startswith(prefix + "-") and ns not in w.fabric.namespaces:
                 subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        w.fabric.destroy()
 
 
 def netns_names() -> list[str]:
@@ -312,7 +297,7 @@ async def test_a_router_joins_its_subnets_across_hosts_and_only_those(world):
                    ("r3", "d1"): False, ("d2", "r3"): False,  # s3 is not on the router
                    ("r2", "r3"): False}
     # Each host answers the gateway itself: the router's namespace is on both.
-    for host in (1, 2):
+    for host in (0, 1):
         assert naming.router_namespace("rt", world.host_ns(host)) in netns_names()
         links = run("ip", "-n", world.host_ns(host), "-o", "link", "show",
                     naming.router_host_name("rt")).stdout

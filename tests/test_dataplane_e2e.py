@@ -17,7 +17,6 @@ import asyncio
 import json
 import shutil
 import signal
-import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -31,23 +30,12 @@ from alcor.v1 import port_pb2, port_pb2_grpc, subnet_pb2, subnet_pb2_grpc
 from cluster.fabric import Fabric, can_make_namespaces
 from cluster.local import LocalCluster, Process, etcd_binary, wait_serving
 from tests.conftest import eventually
+from tests.test_agent_linux import ip_json, run
 
 pytestmark = pytest.mark.root
 
 HOSTS = 3
 CIDR = "10.0.0.0/24"
-
-
-def run(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
-    r = subprocess.run(argv, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise AssertionError(f"{' '.join(argv)}: {r.stderr.strip()}")
-    return r
-
-
-def ip_json(*argv: str) -> list:
-    out = run("ip", "-j", *argv).stdout
-    return json.loads(out) if out.strip() else []
 
 
 def netns_names() -> set[str]:
