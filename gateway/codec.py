@@ -94,6 +94,11 @@ _WELL_KNOWN: dict[str, Printer] = {
 }
 
 
+# A repeated field of this name is input only: it hears which other repeated
+# fields came as an explicit [] (see Parsers._build), and is never printed.
+EMPTY_LISTS = "empty_lists"
+
+
 class Printers:
     """Builds and caches one printer per message type."""
 
@@ -152,6 +157,8 @@ class Printers:
         defaults: dict[str, Any] = {}
         convert: dict[int, tuple[str, Callable]] = {}
         for fd in desc.fields:
+            if fd.name == EMPTY_LISTS:
+                continue  # input only: never printed
             conv = self.value(fd)
             convert[fd.number] = (fd.json_name, conv)
             if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
@@ -171,14 +178,16 @@ class Printers:
         def printer(m: Message) -> dict:
             out = defaults.copy()
             for fd, value in m.ListFields():
-                name, conv = convert[fd.number]
-                out[name] = conv(value)
+                named = convert.get(fd.number)
+                if named is not None:
+                    out[named[0]] = named[1](value)
             return out
 
         return printer
 
 
 # --- input ------------------------------------------------------------------
+
 
 
 class DecodeError(ValueError):
@@ -426,10 +435,16 @@ class Parsers:
 
     def _build(self, desc: _d.Descriptor) -> Parser:
         by_key: dict[str, Callable] = {}
+        # A message with an `empty_lists` field hears which of its repeated
+        # fields came as an explicit [] (proto3 alone cannot tell).
+        marks = desc.fields_by_name.get(EMPTY_LISTS)
+        repeated: dict[str, str] = {}
         for fd in desc.fields:
             setter = self._setter(fd)
             by_key[fd.json_name] = setter
             by_key[fd.name] = setter
+            if marks is not None and fd.is_repeated and fd is not marks:
+                repeated[fd.json_name] = repeated[fd.name] = fd.name
         label = desc.name.lower()
 
         def parse(v: Any, m: Message, where: str) -> None:
@@ -441,6 +456,8 @@ class Parsers:
                     raise DecodeError(f"Unrecognized attribute(s) '{key}'"
                                       + (f" in {where}" if where else ""))
                 setter(x, m, f"{where}.{key}" if where else key)
+                if x == [] and key in repeated:
+                    getattr(m, EMPTY_LISTS).append(repeated[key])
         return parse
 
 

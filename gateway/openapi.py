@@ -72,7 +72,8 @@ class _Schemas:
         if name in self.components:
             return name
         self.components[name] = {}  # reserve: recursive types
-        props = {fd.json_name: self.field(fd, nullable=False) for fd in desc.fields}
+        props = {fd.json_name: self.field(fd, nullable=False) for fd in desc.fields
+                 if fd.name != codec.EMPTY_LISTS}  # input only
         self.components[name] = {"type": "object", "properties": props}
         # Input variant: what a request may carry (null anywhere, nothing unknown).
         in_props = {}

@@ -71,6 +71,8 @@ class PortOrchestrator:
                                        "security or IP address until security group is removed.",
                                        reason="PortSecurityAndIPRequiredForSecurityGroups")
                 continue
+            if not p.security_groups and "security_groups" in p.empty_lists:
+                continue  # "security_groups": [] asks for no group, not the default one
             got = await self._resolve_groups(p.project_id, list(p.security_groups))
             del p.security_groups[:]
             p.security_groups.extend(got)
@@ -175,6 +177,7 @@ class PortOrchestrator:
                     reqs = portlogic.ip_requests(p, nets[p.network_id])
                     cuts.append((len(wanted), len(wanted) + len(reqs)))
                     wanted += reqs
+                    del p.empty_lists[:]  # input only: read above, never stored
                 spans[i] = cuts
                 ip_calls.append(ipam_pb2.AllocateIpsRequest(requests=wanted))
                 mac_calls.append(mac_pb2.AllocateMacsRequest(

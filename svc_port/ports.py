@@ -95,6 +95,8 @@ def ip_requests(p: port_pb2.Port, net: network_pb2.NetworkWithSubnets) -> list[i
     if p.fixed_ips:
         return [ipam_pb2.IpRequest(subnet_id=f.subnet_id, ip_address=f.ip_address,
                                    network_id=p.network_id) for f in p.fixed_ips]
+    if "fixed_ips" in p.empty_lists:
+        return []  # "fixed_ips": [] asks for a port without addresses
     versions = sorted({s.ip_version for s in net.subnets})
     return [ipam_pb2.IpRequest(network_id=p.network_id, ip_version=v) for v in versions]
 

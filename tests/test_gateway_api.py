@@ -265,3 +265,18 @@ def test_nodes(http):
     assert r.json()["node"]["local_ip"] == "192.0.2.22"
     assert http.delete(f"/v2.0/nodes/{n['id']}").status_code == 204
     assert_neutron_error(http.get(f"/v2.0/nodes/{n['id']}"), 404, "NodeNotFound")
+
+
+def test_explicit_empty_lists_mean_none_absent_ones_the_defaults(http):
+    net = network(http)
+    subnet(http, net["id"], "10.34.0.0/24")
+    bare, plain = http.post("/v2.0/ports", json={"ports": [
+        {"network_id": net["id"], "fixed_ips": [], "security_groups": []},
+        {"network_id": net["id"]}]}).json()["ports"]
+    assert (bare["fixed_ips"], bare["security_groups"]) == ([], [])
+    assert len(plain["fixed_ips"]) == 1 and len(plain["security_groups"]) == 1
+    got = http.get(f"/v2.0/ports/{bare['id']}").json()["port"]
+    assert (got["fixed_ips"], got["security_groups"]) == ([], [])
+    assert "alcor:empty_lists" not in got  # input only, never stored
+    for p in (bare, plain):
+        assert http.delete(f"/v2.0/ports/{p['id']}").status_code == 204

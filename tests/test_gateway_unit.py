@@ -508,3 +508,14 @@ def test_openapi_document_is_valid_and_describes_the_api():
     port = doc["components"]["schemas"]["alcor.v1.Port"]["properties"]
     assert port["revision_number"]["type"] == "integer"
     assert port["fixed_ips"]["type"] == "array"
+
+
+def test_explicit_empty_lists_are_marked_on_messages_that_listen():
+    r, _ = route("POST", "/v2.0/ports")
+    req = build_request(r, path_values={}, query=[], method="POST", if_revision=0,
+                        body=b'{"port": {"network_id": "n", "fixed_ips": [], "security_groups": [],'
+                             b' "tags": ["a"], "allowed_address_pairs": null}}')
+    assert sorted(req.port.empty_lists) == ["fixed_ips", "security_groups"]
+    req = build_request(r, path_values={}, query=[], method="POST", if_revision=0,
+                        body=b'{"port": {"network_id": "n", "tags": []}}')
+    assert list(req.port.empty_lists) == ["tags"]

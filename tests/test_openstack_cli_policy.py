@@ -308,7 +308,14 @@ def test_port_security_groups(osc, http):
     err = osc.fails("port", "set", "--security-group", unique("missing"), p["id"])
     assert "No SecurityGroup found" in err, err
 
-    osc.do("port", "delete", p["id"], plain["id"])
+    # `--no-security-group --no-fixed-ip` send "security_groups": [] and
+    # "fixed_ips": []: Neutron's port with no group and no address.
+    bare = osc("port", "create", "--network", net["id"], "--no-security-group", "--no-fixed-ip",
+               unique("cli-bare"))
+    assert (bare["security_group_ids"], bare["fixed_ips"]) == ([], [])
+    assert "alcor:empty_lists" not in osc("port", "show", bare["id"])
+
+    osc.do("port", "delete", p["id"], plain["id"], bare["id"])
     osc.do("security", "group", "delete", a["id"], b["id"])
     osc.do("subnet", "delete", sub["id"])
     osc.do("network", "delete", net["id"])

@@ -20,7 +20,7 @@ class AllowedAddressPair(_message.Message):
     def __init__(self, ip_address: _Optional[str] = ..., mac_address: _Optional[str] = ...) -> None: ...
 
 class Port(_message.Message):
-    __slots__ = ("id", "project_id", "tenant_id", "name", "description", "network_id", "mac_address", "fixed_ips", "device_id", "device_owner", "binding_host_id", "binding_vif_type", "binding_vnic_type", "binding_profile", "binding_vif_details", "security_groups", "admin_state_up", "status", "tags", "revision_number", "created_at", "updated_at", "allowed_address_pairs", "port_security_enabled", "status_reason")
+    __slots__ = ("id", "project_id", "tenant_id", "name", "description", "network_id", "mac_address", "fixed_ips", "device_id", "device_owner", "binding_host_id", "binding_vif_type", "binding_vnic_type", "binding_profile", "binding_vif_details", "security_groups", "admin_state_up", "status", "tags", "revision_number", "created_at", "updated_at", "allowed_address_pairs", "port_security_enabled", "status_reason", "empty_lists")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +46,7 @@ class Port(_message.Message):
     ALLOWED_ADDRESS_PAIRS_FIELD_NUMBER: _ClassVar[int]
     PORT_SECURITY_ENABLED_FIELD_NUMBER: _ClassVar[int]
     STATUS_REASON_FIELD_NUMBER: _ClassVar[int]
+    EMPTY_LISTS_FIELD_NUMBER: _ClassVar[int]
     id: str
     project_id: str
     tenant_id: str
@@ -71,7 +72,8 @@ class Port(_message.Message):
     allowed_address_pairs: _containers.RepeatedCompositeFieldContainer[AllowedAddressPair]
     port_security_enabled: bool
     status_reason: str
-    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., network_id: _Optional[str] = ..., mac_address: _Optional[str] = ..., fixed_ips: _Optional[_Iterable[_Union[_common_pb2.FixedIp, _Mapping]]] = ..., device_id: _Optional[str] = ..., device_owner: _Optional[str] = ..., binding_host_id: _Optional[str] = ..., binding_vif_type: _Optional[str] = ..., binding_vnic_type: _Optional[str] = ..., binding_profile: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., binding_vif_details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., security_groups: _Optional[_Iterable[str]] = ..., admin_state_up: _Optional[bool] = ..., status: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., revision_number: _Optional[int] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., allowed_address_pairs: _Optional[_Iterable[_Union[AllowedAddressPair, _Mapping]]] = ..., port_security_enabled: _Optional[bool] = ..., status_reason: _Optional[str] = ...) -> None: ...
+    empty_lists: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., network_id: _Optional[str] = ..., mac_address: _Optional[str] = ..., fixed_ips: _Optional[_Iterable[_Union[_common_pb2.FixedIp, _Mapping]]] = ..., device_id: _Optional[str] = ..., device_owner: _Optional[str] = ..., binding_host_id: _Optional[str] = ..., binding_vif_type: _Optional[str] = ..., binding_vnic_type: _Optional[str] = ..., binding_profile: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., binding_vif_details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., security_groups: _Optional[_Iterable[str]] = ..., admin_state_up: _Optional[bool] = ..., status: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., revision_number: _Optional[int] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., allowed_address_pairs: _Optional[_Iterable[_Union[AllowedAddressPair, _Mapping]]] = ..., port_security_enabled: _Optional[bool] = ..., status_reason: _Optional[str] = ..., empty_lists: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreatePortsRequest(_message.Message):
     __slots__ = ("port", "ports")
