@@ -169,7 +169,7 @@ async def _allocated_ips(store: Store, subnet_id: str) -> int:
 
 
 async def test_a_svc_ip_replica_killed_mid_creates_fails_no_create_and_leaks_nothing(mesh):
-    """Issue 5 (a). 600 port creates (24 at a time, each with its own
+    """Issue 5 (a). 2,000 port creates (24 at a time, each with its own
     x-idempotency-key) run through Envoy while one of svc_ip's two replicas
     is SIGKILLed. Envoy retries what the dead replica dropped (the allocation
     calls carry svc_port's derived key, so resets are retried) on the other
@@ -186,7 +186,7 @@ async def test_a_svc_ip_replica_killed_mid_creates_fails_no_create_and_leaks_not
         baseline = await _allocated_ips(store, sub.id)
         ports = port_pb2_grpc.PortServiceStub(pch)
         victim = next(p for p in mesh.replicas_of("svc_ip") if p.name == "svc_ip")
-        total, done, failures, created = 600, 0, [], []
+        total, done, failures, created = 2_000, 0, [], []
         killed = asyncio.Event()
         sem = asyncio.Semaphore(24)
 
