@@ -308,7 +308,9 @@ def _rule(m: gs_pb2.SecurityGroupRuleState) -> Rule:
         protocol = "icmpv6" if ipv6 else "icmp"  # Neutron's "icmp" on IPv6 means ICMPv6
         if not (0 <= m.port_range_min <= 255 and 0 <= m.port_range_max <= 255):
             raise _Invalid(f"rule {m.id}: ICMP type/code out of range")
-    elif not (0 <= m.port_range_min <= m.port_range_max <= 65535) and m.port_range_max:
+    elif (not (0 <= m.port_range_min <= 65535 and 0 <= m.port_range_max <= 65535)
+          or (m.port_range_max and m.port_range_min > m.port_range_max)):
+        # 0 is "unset"; a minimum alone is a single port.
         raise _Invalid(f"rule {m.id}: port range {m.port_range_min}-{m.port_range_max}")
     prefix = ""
     if m.remote_ip_prefix:

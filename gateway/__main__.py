@@ -2,7 +2,6 @@
 httptools). Listens on --listen / ALCOR_LISTEN, else ALCOR_GATEWAY_ADDR."""
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import uvicorn

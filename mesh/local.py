@@ -17,7 +17,6 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from cluster.local import ROOT, LocalCluster, Process, free_port, tail, wait_serving, wait_tcp
 from mesh.envoy import Upstreams, bootstrap, envoy_binary, write

@@ -7,7 +7,6 @@ import asyncio
 import shutil
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
 import pytest

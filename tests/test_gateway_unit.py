@@ -15,7 +15,7 @@ from gateway.auth import Authenticator, parse_token_file
 from gateway.errors import HttpError, http_status
 from gateway.headers import grpc_timeout, idempotency_key, if_match_revision, request_id
 from gateway.httprule import TemplateError, compile_template
-from gateway.routes import RouteError, Router, build_routes, http_rules, load_descriptors
+from gateway.routes import RouteError, Router, build_routes, load_descriptors
 from gateway.transcode import build_request, requested_fields
 
 ROUTES = build_routes()

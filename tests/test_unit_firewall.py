@@ -53,6 +53,7 @@ def r(rid, direction="ingress", ethertype="IPv4", **kw) -> gs.SecurityGroupRuleS
     (r("x", ethertype="IPX"), "ethertype"),
     (r("x", protocol="bogus"), "unknown protocol"),
     (r("x", protocol="tcp", port_range_min=90, port_range_max=80), "port range"),
+    (r("x", protocol="tcp", port_range_min=70000), "port range"),
     (r("x", remote_ip_prefix="fd00::/64"), "is not IPv4"),
     (r("x", remote_ip_prefix="10.0.0.300/8"), "malformed"),
 ])
