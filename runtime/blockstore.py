@@ -31,8 +31,10 @@ def _unit(guards: list[Guard], changes: list[BlockChange]) -> Unit:
 
 
 async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockChange]]],
-                       extra: list[Unit] | None = None) -> None:
-    """`extra` units (idempotency records) are committed with the first group."""
+                       extra: list[Unit] | None = None) -> int | None:
+    """`extra` units (idempotency records) are committed with the first group.
+    Returns the revision every written block now has when all went in one
+    transaction (what a caller's cache of blocks needs), else None."""
     units = [_unit(g, c) for g, c in groups if c]
     if extra:
         if units:
@@ -41,10 +43,9 @@ async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockC
         else:
             units = [Unit([g for u in extra for g in u.guards], [w for u in extra for w in u.writes])]
     if not units:
-        return
+        return None
     if sum(len(u.guards) for u in units) <= MAX_TXN_OPS and sum(len(u.writes) for u in units) <= MAX_TXN_OPS:
-        await store.commit(Unit([g for u in units for g in u.guards], [w for u in units for w in u.writes]))
-        return
+        return await store.commit(Unit([g for u in units for g in u.guards], [w for u in units for w in u.writes]))
     landed: list[list[BlockChange]] = []
     changes_per_unit = [c for _, c in groups if c] or [[]]
     for changes, u in zip(changes_per_unit, units):
@@ -56,6 +57,7 @@ async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockC
                     await _undo(store, c)
             raise
         landed.append(changes)
+    return None
 
 
 async def _undo(store: Store, c: BlockChange) -> None:
@@ -77,3 +79,47 @@ async def _undo(store: Store, c: BlockChange) -> None:
         except StoreConflict:
             continue
     raise StoreConflict({c.key: None})
+
+
+Known = dict[int, tuple[bytes, int]]  # block index -> (bitmap, mod_revision)
+
+
+class KnownBlocks:
+    """Allocation blocks as this replica last read or wrote them, in groups
+    read whole (a subnet's blocks, a window of MAC blocks): an index missing
+    from a known group was absent, i.e. all free.
+
+    A first attempt allocates from these without reading; its compare
+    transaction (At the revisions noted, Absent where nothing was) decides
+    whether they were still current. A conflict means another replica or a
+    release moved on: the caller forgets the group and reads it afresh. So a
+    stale entry costs one wasted attempt, never a wrong allocation."""
+
+    def __init__(self) -> None:
+        self._groups: dict[object, Known] = {}
+
+    def get(self, group) -> Known | None:
+        return self._groups.get(group)
+
+    def remember(self, group, blocks: Known) -> None:
+        self._groups[group] = dict(blocks)
+
+    def written(self, group, changes: list[tuple[int, bytes]], revision: int | None) -> None:
+        """Our own write of `changes` (index, bitmap after) landed at
+        `revision` (None: in several transactions, so forget the group)."""
+        known = self._groups.get(group)
+        if known is None or not changes:
+            return
+        if revision is None:
+            self.forget(group)
+            return
+        for idx, after in changes:
+            if idx in known and known[idx][1] > revision:
+                continue  # something newer was noted meanwhile
+            if bitmap.is_empty(after):
+                known.pop(idx, None)
+            else:
+                known[idx] = (bytes(after), revision)
+
+    def forget(self, group) -> None:
+        self._groups.pop(group, None)

@@ -19,6 +19,9 @@ from typing import Iterable, Sequence
 import aetcd
 from aetcd import rpc
 
+from opentelemetry.trace import SpanKind
+
+from runtime import tracing
 from runtime.errors import Unavailable
 from runtime.keys import prefix_end
 
@@ -179,12 +182,14 @@ class Store:
     async def _call(self, method: str, request):
         await self._client.connect()
         stub = self._client.kvstub
-        try:
-            return await getattr(stub, method)(
-                request, timeout=self._timeout, metadata=self._client.metadata
-            )
-        except rpc.AioRpcError as e:
-            raise Unavailable(f"etcd {method} failed: {e.code().name}: {e.details()}") from e
+        # etcd is a hop like any other: its round trips show in the trace.
+        with tracing.tracer().start_as_current_span(f"etcd {method}", kind=SpanKind.CLIENT):
+            try:
+                return await getattr(stub, method)(
+                    request, timeout=self._timeout, metadata=self._client.metadata
+                )
+            except rpc.AioRpcError as e:
+                raise Unavailable(f"etcd {method} failed: {e.code().name}: {e.details()}") from e
 
     async def ready(self) -> bool:
         """True when etcd answers a read."""

@@ -1,17 +1,20 @@
 """OpenTelemetry set-up and W3C trace-context propagation over gRPC metadata.
 
 Spans are always created (so trace ids flow and show in logs); they are
-exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set, and as JSON
+lines to a file when ALCOR_TRACE_FILE is (each process appends its own spans:
+`python -m tools.trace_breakdown FILE` shows where a request's time went).
 """
 from __future__ import annotations
 
+import json
 import os
 from typing import Iterable
 
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 _configured = False
 
@@ -26,7 +29,30 @@ def setup(service_name: str) -> None:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    if os.environ.get("ALCOR_TRACE_FILE"):
+        provider.add_span_processor(BatchSpanProcessor(_JsonLinesExporter(
+            os.environ["ALCOR_TRACE_FILE"], service_name)))
     trace.set_tracer_provider(provider)
+
+
+class _JsonLinesExporter(SpanExporter):
+    """One JSON object per span: enough to line up a request's hops."""
+
+    def __init__(self, path: str, service: str):
+        self.path, self.service = path, service
+
+    def export(self, spans) -> SpanExportResult:
+        lines = []
+        for s in spans:
+            ctx, parent = s.get_span_context(), s.parent
+            lines.append(json.dumps({
+                "service": self.service, "name": s.name, "trace": format(ctx.trace_id, "032x"),
+                "span": format(ctx.span_id, "016x"),
+                "parent": format(parent.span_id, "016x") if parent else "",
+                "start": s.start_time, "end": s.end_time}))
+        with open(self.path, "a") as f:  # O_APPEND: processes' lines do not interleave
+            f.write("\n".join(lines) + "\n")
+        return SpanExportResult.SUCCESS
 
 
 _tracer: trace.Tracer | None = None

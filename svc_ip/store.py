@@ -14,8 +14,8 @@ from runtime.idempotency import Idempotency
 from runtime.errors import AlcorError, InvalidInput, NotFound
 from runtime.resources import ResourceStore
 from runtime.retry import on_conflict
-from runtime.blockstore import BlockChange, write_blocks
-from runtime.store import At, Store
+from runtime.blockstore import BlockChange, KnownBlocks, write_blocks
+from runtime.store import At, Store, StoreConflict
 from svc_ip.pools import AddressSpace, Allocator, exhausted
 
 Call = list[ipam_pb2.IpRequest]
@@ -27,6 +27,11 @@ class IpamStore:
         self.subnets = ResourceStore(store, "subnets", subnet_pb2.Subnet, "Subnet")
         self.networks = ResourceStore(store, "networks", network_pb2.Network, "Network")
         self.idempotency = Idempotency(store, "ipam")
+        # What this replica last read or wrote (see KnownBlocks): networks
+        # (for their subnet lists), subnets, and each subnet's blocks.
+        self._nets: dict[str, network_pb2.Network] = {}
+        self._subnets: dict[str, subnet_pb2.Subnet] = {}
+        self._blocks = KnownBlocks()
 
     async def _read_subnets(self, subnet_ids) -> tuple[dict, dict[str, dict[int, tuple[bytes, int]]]]:
         """Subnets and their allocation blocks, in one round trip."""
@@ -43,10 +48,59 @@ class IpamStore:
                   for sid in subnet_ids}
         return subnets, blocks
 
-    @on_conflict
     async def allocate(self, keyed: list[tuple[Call, str]]) -> list[list[ipam_pb2.IpAllocation] | AlcorError]:
         """Allocates for each (requests, idempotency key) call; a call whose key
-        was recorded gets its recorded allocations back."""
+        was recorded gets its recorded allocations back.
+
+        First from what this replica already knows (no read: one round trip,
+        the write); if anything is unknown, stale, recorded or refused, the
+        careful path reads everything and decides."""
+        known = self._known_state(keyed)
+        if known is not None:
+            try:
+                return await self._allocate_known(keyed, *known)
+            except (StoreConflict, _Unsure):
+                for sid in known[1]:
+                    self._blocks.forget(sid)
+        return await self._allocate_read(keyed)
+
+    def _known_state(self, keyed: list[tuple[Call, str]]):
+        nets, subnets, stored = {}, {}, {}
+        for c, _ in keyed:
+            for r in c:
+                if r.subnet_id:
+                    sids = [r.subnet_id]
+                else:
+                    net = self._nets.get(r.network_id)
+                    if net is None:
+                        return None
+                    nets[net.id] = net
+                    sids = list(net.subnets)
+                for sid in sids:
+                    blocks = self._blocks.get(sid)
+                    if blocks is None or sid not in self._subnets:
+                        return None
+                    subnets[sid], stored[sid] = self._subnets[sid], blocks
+        return nets, subnets, stored
+
+    async def _allocate_known(self, keyed, nets, subnets, stored):
+        # Keys are not looked up: a recorded one fails its Absent guard.
+        first: dict[str, int] = {}
+        calls, call_keys, slot = [], [], []
+        for c, k in keyed:
+            if k and k in first:
+                slot.append(first[k])
+                continue
+            if k:
+                first[k] = len(calls)
+            slot.append(len(calls))
+            calls.append(c)
+            call_keys.append(k)
+        outcomes = await self._decide_and_write(calls, call_keys, nets, subnets, stored, strict=True)
+        return [outcomes[i] for i in slot]
+
+    @on_conflict
+    async def _allocate_read(self, keyed: list[tuple[Call, str]]) -> list[list[ipam_pb2.IpAllocation] | AlcorError]:
         recorded = await self.idempotency.recorded_many([k for _, k in keyed])
         # Duplicates of one key in one batch (a retry racing its original) are
         # one allocation: the first does the work, the others share its outcome.
@@ -73,6 +127,16 @@ class IpamStore:
         wanted = {r.subnet_id for c in calls for r in c if r.subnet_id}
         wanted |= {s for n in nets.values() for s in n.subnets}
         subnets, stored = await self._read_subnets(wanted)
+        self._nets.update(nets)
+        for sid, sub in subnets.items():
+            self._subnets[sid] = sub
+            self._blocks.remember(sid, stored[sid])
+        return await self._decide_and_write(calls, call_keys, nets, subnets, stored, strict=False)
+
+    async def _decide_and_write(self, calls, call_keys, nets, subnets, stored, strict: bool):
+        """The pure allocator decides each call, then one write. `strict`
+        (deciding from known state): any refusal may be the knowledge's
+        fault, so nothing is written and the careful path decides."""
         spaces = {sid: AddressSpace.of(s) for sid, s in subnets.items()}
         alloc = Allocator({sid: {i: bytearray(v) for i, (v, _) in b.items()} for sid, b in stored.items()})
 
@@ -83,6 +147,8 @@ class IpamStore:
                 outcomes.append([self._one(alloc, r, spaces, nets, subnets) for r in call])
                 alloc.commit()
             except AlcorError as e:
+                if strict:
+                    raise _Unsure() from e
                 alloc.rollback()
                 outcomes.append(e)
         records = [await self.idempotency.record_unit(
@@ -130,16 +196,19 @@ class IpamStore:
         raise exhausted(net.id)
 
     async def _write(self, alloc: Allocator, stored, subnets, extra=None) -> None:
-        groups = []
+        groups, after_by_subnet = [], {}
         for sid, idxs in alloc.changed.items():
-            changes = []
+            changes, after_by_subnet[sid] = [], []
             for idx in sorted(idxs):
                 old = stored.get(sid, {}).get(idx)
-                after = alloc.blocks[sid].get(idx) or bitmap.empty()
+                after = bytes(alloc.blocks[sid].get(idx) or bitmap.empty())
                 changes.append(BlockChange(keys.ip_block(sid, idx), old[0] if old else None,
-                                           old[1] if old else 0, bytes(after)))
+                                           old[1] if old else 0, after))
+                after_by_subnet[sid].append((idx, after))
             groups.append(([At(_subnet_key(sid), subnets[sid].revision_number)], changes))
-        await write_blocks(self.store, groups, extra)
+        revision = await write_blocks(self.store, groups, extra)
+        for sid, changes in after_by_subnet.items():
+            self._blocks.written(sid, changes, revision)
 
     @on_conflict
     async def release(self, calls: list[list[ipam_pb2.IpAllocation]]) -> list[int]:
@@ -149,6 +218,9 @@ class IpamStore:
                 if a.subnet_id and _is_ip(a.ip_address):
                     by_subnet[a.subnet_id].append(a.ip_address)
         subnets, stored = await self._read_subnets(by_subnet)
+        for sid, sub in subnets.items():
+            self._subnets[sid] = sub
+            self._blocks.remember(sid, stored[sid])
         alloc = Allocator({sid: {i: bytearray(v) for i, (v, _) in b.items()} for sid, b in stored.items()})
         counts = []
         for c in calls:
@@ -162,6 +234,10 @@ class IpamStore:
             counts.append(n)
         await self._write(alloc, stored, subnets)
         return counts
+
+
+class _Unsure(Exception):
+    """Known state refused a call: let the careful path (fresh reads) decide."""
 
 
 def _subnet_key(subnet_id: str) -> bytes:

@@ -9,7 +9,7 @@ import random
 
 from alcor.v1 import mac_pb2
 from runtime import bitmap, keys
-from runtime.blockstore import BlockChange, write_blocks
+from runtime.blockstore import BlockChange, KnownBlocks, write_blocks
 from runtime.errors import AlcorError, InvalidInput
 from runtime.idempotency import Idempotency
 from runtime.retry import on_conflict
@@ -17,6 +17,13 @@ from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict
 from svc_mac import macs
 
 Call = list[mac_pb2.MacRequest]
+# Blocks (of 256 MACs) read beyond what a batch needs, so that later single
+# allocations find room in what this replica already knows.
+KNOWN_WINDOW_BLOCKS = 16
+
+
+class _Unsure(Exception):
+    """Known blocks refused a call: let the careful path (fresh reads) decide."""
 
 
 class MacStore:
@@ -25,6 +32,10 @@ class MacStore:
         self.oui = macs.parse_oui(oui)
         self.rng = rng or random.Random()
         self.idempotency = Idempotency(store, "macs")
+        # The window of blocks last read whole, kept current by our own
+        # writes (see KnownBlocks), for allocations that need no read.
+        self._blocks = KnownBlocks()
+        self._window: range | None = None
 
     async def _read(self, idxs: set[int], window: range, foreign: list[str] = ()):
         """The blocks of `window`, the blocks of `idxs`, and which of the
@@ -46,10 +57,54 @@ class MacStore:
         taken_foreign = [m for m in foreign if keys.foreign_mac(m) in points]
         return out, taken_foreign
 
-    @on_conflict
     async def allocate(self, keyed: list[tuple[Call, str]]) -> list[list[str] | AlcorError]:
         """Allocates for each (requests, idempotency key) call; a call whose key
-        was recorded gets its recorded MACs back."""
+        was recorded gets its recorded MACs back.
+
+        First from the window of blocks this replica last read (no read: one
+        round trip, the write); when that does not fit, is stale, a key was
+        recorded or a call is refused, the careful path reads and decides."""
+        window = self._window
+        if window is not None and self._blocks.get(window) is not None and self._fits(keyed, window):
+            try:
+                return await self._allocate_known(keyed, window)
+            except (StoreConflict, _Unsure):
+                self._blocks.forget(window)
+                self._window = None
+        return await self._allocate_read(keyed)
+
+    def _fits(self, keyed: list[tuple[Call, str]], window: range) -> bool:
+        for c, _ in keyed:
+            for r in c:
+                if not r.mac_address:
+                    continue
+                try:
+                    off = macs.offset_in(self.oui, macs.normalize(r.mac_address))
+                except InvalidInput:
+                    return False
+                if off is None or not (off >> 8 in window or (off >> 8) + macs.BLOCKS in window):
+                    return False
+        return True
+
+    async def _allocate_known(self, keyed: list[tuple[Call, str]], window: range) -> list[list[str] | AlcorError]:
+        # Keys are not looked up: a recorded one fails its Absent guard.
+        first: dict[str, int] = {}
+        calls, call_keys, slot = [], [], []
+        for c, k in keyed:
+            if k and k in first:
+                slot.append(first[k])
+                continue
+            if k:
+                first[k] = len(calls)
+            slot.append(len(calls))
+            calls.append(c)
+            call_keys.append(k)
+        stored = {i % macs.BLOCKS: v for i, v in self._blocks.get(window).items()}
+        outcomes = await self._decide_and_write(calls, call_keys, stored, window, [], strict=True)
+        return [outcomes[i] for i in slot]
+
+    @on_conflict
+    async def _allocate_read(self, keyed: list[tuple[Call, str]]) -> list[list[str] | AlcorError]:
         recorded = await self.idempotency.recorded_many([k for _, k in keyed])
         # Duplicates of one key in one batch (a retry racing its original) are
         # one allocation: the first does the work, the others share its outcome.
@@ -86,9 +141,21 @@ class MacStore:
                         wanted_offsets.add(off >> 8)
         n_any = sum(1 for c in calls for r in c if not r.mac_address)
         start = self.rng.randrange(macs.BLOCKS)
-        window = range(start, start + n_any // bitmap.BLOCK_BITS + 2)
+        # Room for this batch and for the single allocations that follow it
+        # from what this read leaves known.
+        window = range(start, start + n_any // bitmap.BLOCK_BITS + KNOWN_WINDOW_BLOCKS)
         stored, existing_foreign = await self._read(wanted_offsets, window, foreign)
-        alloc = macs.MacAllocator(self.oui, {i: bytearray(v) for i, (v, _) in stored.items()}, start)
+        self._blocks.remember(window, {i: v for i, v in stored.items()
+                                       if i in window or i + macs.BLOCKS in window})
+        self._window = window
+        return await self._decide_and_write(calls, call_keys, stored, window, existing_foreign, strict=False)
+
+    async def _decide_and_write(self, calls, call_keys, stored, window: range, existing_foreign,
+                                strict: bool) -> list[list[str] | AlcorError]:
+        """The pure allocator decides each call, then one write. `strict`
+        (deciding from known blocks): a refusal may be the knowledge's
+        fault, so nothing is written and the careful path decides."""
+        alloc = macs.MacAllocator(self.oui, {i: bytearray(v) for i, (v, _) in stored.items()}, window.start)
         alloc.foreign = list(existing_foreign)
         taken_foreign = list(alloc.foreign)
 
@@ -100,12 +167,14 @@ class MacStore:
                 for r in c:
                     mac = alloc.take(r.mac_address) if r.mac_address else alloc.next_free(window)
                     if mac is None:
-                        # The random window filled up: retry elsewhere.
+                        # The window filled up: retry elsewhere.
                         raise StoreConflict({})
                     got.append(mac)
                 alloc.commit()
                 outcomes.append(got)
             except AlcorError as e:
+                if strict:
+                    raise _Unsure() from e
                 alloc.rollback()
                 outcomes.append(e)
 
@@ -116,14 +185,26 @@ class MacStore:
         records = [await self.idempotency.record_unit(
                        k, mac_pb2.AllocateMacsResponse(mac_addresses=o).SerializeToString())
                    for k, o in zip(call_keys, outcomes) if k and not isinstance(o, AlcorError)]
+        changes = self._changes(alloc, stored)
         try:
-            await write_blocks(self.store, [([], self._changes(alloc, stored))], records)
+            revision = await write_blocks(self.store, [([], changes)], records)
         except StoreConflict:
             if new_foreign:
                 await self.store.commit(Unit([Present(keys.foreign_mac(m)) for m in new_foreign],
                                              [Delete(keys.foreign_mac(m)) for m in new_foreign]))
             raise
+        self._note_written(changes, revision)
         return outcomes
+
+    def _note_written(self, changes: list[BlockChange], revision: int | None) -> None:
+        if self._window is None:
+            return
+        mine = []
+        for c in changes:
+            idx = int(c.key.rsplit(b"/", 1)[1], 16)
+            if idx in self._window or idx + macs.BLOCKS in self._window:
+                mine.append((idx, c.after))
+        self._blocks.written(self._window, mine, revision)
 
     def _changes(self, alloc: macs.MacAllocator, stored) -> list[BlockChange]:
         out = []
@@ -154,7 +235,8 @@ class MacStore:
             alloc.begin()
             counts.append(sum(alloc.release(m) for m in c))
             alloc.commit()
-        await write_blocks(self.store, [([], self._changes(alloc, stored))])
+        changes = self._changes(alloc, stored)
+        self._note_written(changes, await write_blocks(self.store, [([], changes)]))
         present = await self.store.get_many([keys.foreign_mac(m) for m in set(foreign)])
         if present:
             await self.store.commit(Unit([At(k, kv.mod_revision) for k, kv in present.items()],

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from alcor.v1 import (common_pb2, ipam_pb2, security_group_pb2, security_group_pb2_grpc, ipam_pb2_grpc, mac_pb2, mac_pb2_grpc, network_pb2,
                       network_pb2_grpc, node_pb2, node_pb2_grpc, port_pb2)
-from runtime import context
+from runtime import context, keys
 from runtime.batcher import GroupCommit
 from runtime.clients import call
 from runtime.context import IDEMPOTENCY_KEY
@@ -40,6 +40,13 @@ class PortOrchestrator:
         # Each project's default security group. Only a shortcut: a port's
         # create compares every group it names still exists.
         self._default_group: dict[str, str] = {}
+        # Networks (with their subnets) and registered hosts as last looked
+        # up. Also only a shortcut: a port's create compares its network is
+        # still at the revision looked up (so a subnet added or a network
+        # made private meanwhile sends the create round again with a fresh
+        # look-up) and its host still registered.
+        self._networks: dict[str, network_pb2.NetworkWithSubnets] = {}
+        self._hosts: set[str] = set()
         self.idempotency = Idempotency(store.store, "ports")
         self._creates = GroupCommit(self._create_batch, max_batch=256)
 
@@ -124,8 +131,13 @@ class PortOrchestrator:
         # A retry (same key) is answered from the record the first create
         # wrote; the batch reads records alongside its other look-ups.
         key = Idempotency.create_key()
-        ports = [portlogic.new_port(r, self.settings.default_project) for r in reqs]
-        return await self._creates.submit(CreateCall(ports, key, context.current()))
+        for attempt in range(STALE_LOOKUP_ATTEMPTS):
+            ports = [portlogic.new_port(r, self.settings.default_project) for r in reqs]
+            try:
+                return await self._creates.submit(CreateCall(ports, key, context.current(), attempt))
+            except _StaleNetwork:
+                continue  # its look-up was forgotten: go again with a fresh one
+        raise Contention("the network kept changing during the create, try again")
 
     async def _create_batch(self, calls: list["CreateCall"]) -> list:
         token = context.activate(context.RequestContext(request_id=calls[0].ctx.request_id))
@@ -146,10 +158,12 @@ class PortOrchestrator:
                 first[c.key] = i
         todo = [i for i in range(len(calls)) if i not in dup_of]
 
-        net_ids = sorted({p.network_id for i in todo for p in calls[i].ports})
-        host_names = sorted({p.binding_host_id for i in todo for p in calls[i].ports if p.binding_host_id})
+        net_ids = sorted({p.network_id for i in todo for p in calls[i].ports} - set(self._networks))
+        host_names = sorted({p.binding_host_id for i in todo for p in calls[i].ports
+                             if p.binding_host_id} - self._hosts)
         nets_resp, nodes_resp, recorded = await asyncio.gather(
-            call(self.vpc.LookupNetworks(network_pb2.LookupNetworksRequest(ids=net_ids, skip_missing=True))),
+            call(self.vpc.LookupNetworks(network_pb2.LookupNetworksRequest(ids=net_ids, skip_missing=True)))
+            if net_ids else _none(),
             call(self.nodes.LookupNodes(node_pb2.LookupNodesRequest(names=host_names, skip_missing=True)))
             if host_names else _none(),
             self.idempotency.recorded_many([calls[i].key for i in todo]))
@@ -157,8 +171,12 @@ class PortOrchestrator:
             if calls[i].key in recorded:  # a retry of a create that finished
                 out[i] = await self._replay(recorded[calls[i].key])
                 todo.remove(i)
-        nets = {n.network.id: n for n in nets_resp.networks}
-        hosts = {n.name for n in nodes_resp.nodes} if nodes_resp else set()
+        fresh = set()
+        for n in nets_resp.networks if nets_resp else ():
+            self._networks[n.network.id] = n
+            fresh.add(n.network.id)
+        self._hosts.update(n.name for n in nodes_resp.nodes) if nodes_resp else None
+        nets, hosts = self._networks, self._hosts
 
         live, ip_calls, mac_calls, spans = [], [], [], {}
         for i in todo:
@@ -168,8 +186,12 @@ class PortOrchestrator:
                 cuts = []
                 for p in c.ports:
                     n = nets.get(p.network_id)
+                    if n is not None and p.network_id not in fresh and not _visible_to(c.ctx, n.network):
+                        self._networks.pop(p.network_id, None)  # made shared since? look again
+                        raise _StaleNetwork()
                     if n is None or not _visible_to(c.ctx, n.network):
                         raise NotFound(f"Network {p.network_id} could not be found.", reason="NetworkNotFound")
+                    c.networks[p.network_id] = n
                     if p.binding_host_id and p.binding_host_id not in hosts:
                         raise host_not_registered(p.binding_host_id)
                 await self._assign_groups(c)
@@ -183,11 +205,11 @@ class PortOrchestrator:
                 mac_calls.append(mac_pb2.AllocateMacsRequest(
                     requests=[mac_pb2.MacRequest(mac_address=p.mac_address) for p in c.ports]))
                 live.append(i)
-            except AlcorError as e:
+            except (AlcorError, _StaleNetwork) as e:
                 out[i] = e
         if live:
-            ip_keys = [f"{calls[i].key}/ips" if calls[i].key else "" for i in live]
-            mac_keys = [f"{calls[i].key}/macs" if calls[i].key else "" for i in live]
+            ip_keys = [f"{calls[i].alloc_key}/ips" if calls[i].key else "" for i in live]
+            mac_keys = [f"{calls[i].alloc_key}/macs" if calls[i].key else "" for i in live]
             ip_resp, mac_resp = await asyncio.gather(
                 call(self.ipam.AllocateIpsBatch(ipam_pb2.AllocateIpsBatchRequest(
                     calls=ip_calls, idempotency_keys=ip_keys))),
@@ -229,7 +251,7 @@ class PortOrchestrator:
                 c.units = [await self.idempotency.record_unit(
                     c.key, "\n".join(p.id for p in c.ports).encode())]
         try:
-            await self.store.create_all([p for c in calls for p in c.ports],
+            await self.store.create_all([p for c in calls for p in c.ports], self._revisions(calls),
                                         [u for c in calls for u in c.units])
             for c in calls:
                 c.outcome = c.ports
@@ -238,10 +260,13 @@ class PortOrchestrator:
             pass  # nothing landed (all or none): sort it out call by call
         for c in calls:
             try:
-                await self.store.create_all(c.ports, c.units)
+                await self.store.create_all(c.ports, self._revisions([c]), c.units)
                 c.outcome = c.ports
             except StoreConflict as e:
-                if c.key and self.idempotency.record_key(c.key) in e.current:
+                if self._forget_stale(c, e):
+                    await self._release(c.ips, c.macs)
+                    c.outcome = _StaleNetwork()
+                elif c.key and self.idempotency.record_key(c.key) in e.current:
                     # A concurrent duplicate of this create finished first: keep
                     # what its ports hold (the allocators may have shared their
                     # outcome with it), give back the rest.
@@ -257,6 +282,24 @@ class PortOrchestrator:
             except AlcorError as e:
                 await self._release(c.ips, c.macs)
                 c.outcome = e
+
+    def _revisions(self, calls: list["CreateCall"]) -> dict[str, int]:
+        return {p.network_id: c.networks[p.network_id].network.revision_number
+                for c in calls for p in c.ports}
+
+    def _forget_stale(self, c: "CreateCall", e: StoreConflict) -> bool:
+        """Forgets look-ups a conflict showed stale; True when a network
+        still exists but changed (the create goes again; a deleted one or a
+        host gone is the caller's error, reported as such)."""
+        stale = False
+        for p in c.ports:
+            k = keys.resource("networks", p.network_id)
+            if k in e.current:
+                self._networks.pop(p.network_id, None)
+                stale |= e.current[k] is not None
+            if p.binding_host_id and keys.unique("nodes", "name", p.binding_host_id) in e.current:
+                self._hosts.discard(p.binding_host_id)
+        return stale
 
     async def _replay(self, recorded: bytes) -> list[port_pb2.Port]:
         """The ports a create with this key made the first time."""
@@ -347,6 +390,14 @@ class PortOrchestrator:
                 log.warning("pending release of port %s: %s", p.id, e)
 
 
+# How many times a create goes round when its network changed under it.
+STALE_LOOKUP_ATTEMPTS = 5
+
+
+class _StaleNetwork(Exception):
+    """A create compared its network against a look-up that is now stale."""
+
+
 @dataclass
 class CreateCall:
     """One CreatePorts call waiting in the group commit: its validated ports,
@@ -355,10 +406,18 @@ class CreateCall:
     ports: list[port_pb2.Port]
     key: str
     ctx: context.RequestContext
+    attempt: int = 0
     ips: list = field(default_factory=list)
     macs: list = field(default_factory=list)
     units: list = field(default_factory=list)
+    networks: dict = field(default_factory=dict)  # the look-ups it was decided on
     outcome: object = None
+
+    @property
+    def alloc_key(self) -> str:
+        # A create that goes round again (a stale look-up) gave back what it
+        # allocated: its next allocations must not replay the first ones.
+        return self.key if not self.attempt else f"{self.key}~{self.attempt}"
 
 
 def _visible_to(ctx: context.RequestContext, n: network_pb2.Network) -> bool:

@@ -30,23 +30,25 @@ class PortStore:
             rec = goalstate_pb2.PortStatusRecord.FromString(kv.value) if kv else None
             p.status, p.status_reason = port_status(p, rec)
 
-    def _placement_guards(self, p: port_pb2.Port) -> list:
+    def _placement_guards(self, p: port_pb2.Port, network_revision: int) -> list:
         # Network and node deletes compare "no port indexed under me"; these
-        # guards close the other half of that race.
-        guards = [Present(keys.resource("networks", p.network_id))]
+        # guards close the other half of that race. The network must still
+        # be as looked up (its subnets decided the port's addresses).
+        guards = [At(keys.resource("networks", p.network_id), network_revision)]
         if p.binding_host_id:
             guards.append(Present(keys.unique("nodes", "name", p.binding_host_id)))
         # A group delete compares "no port indexed under me"; this is the other half.
         guards += [Present(keys.resource("security_groups", g)) for g in p.security_groups]
         return guards
 
-    async def create_all(self, ports: list[port_pb2.Port], extra: list[Unit] = ()) -> None:
+    async def create_all(self, ports: list[port_pb2.Port], network_revisions: dict[str, int],
+                         extra: list[Unit] = ()) -> None:
         """Creates the ports all or none, with `extra` units (an idempotency
         record) in the same all-or-none batch."""
         units = list(extra)
         for p in ports:
             u = self.ports.create_unit(p)
-            u.guards += self._placement_guards(p)
+            u.guards += self._placement_guards(p, network_revisions[p.network_id])
             units.append(u)
         try:
             revs = await self.store.create_all(units)
@@ -58,7 +60,8 @@ class PortStore:
                     if keys.resource("security_groups", g) in e.current:
                         raise NotFound(f"Security group {g} does not exist",
                                        reason="SecurityGroupNotFound") from None
-                if keys.resource("networks", p.network_id) in e.current:
+                if keys.resource("networks", p.network_id) in e.current \
+                        and e.current[keys.resource("networks", p.network_id)] is None:
                     raise NotFound(f"Network {p.network_id} could not be found.",
                                    reason="NetworkNotFound") from None
                 if p.binding_host_id and keys.unique("nodes", "name", p.binding_host_id) in e.current:
