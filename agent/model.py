@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import operator
+import weakref
 import re
 import socket
 from dataclasses import dataclass, field
@@ -172,6 +173,16 @@ class HostState:
     routers: Mapping[str, Router] = field(default_factory=dict)
     # Keyed by (kind, the key the entry would have had).
     rejected: Mapping[tuple[Kind, Hashable], Rejected] = field(default_factory=dict)
+    # For a state made by a DELTA: the state it was applied to and the
+    # neighbor keys it touched, so a plan can be updated rather than
+    # recompiled. Sections the DELTA did not touch are the base's very
+    # dict objects (never mutated), so "unchanged" is an identity check.
+    # (A weak reference: a chain of states must not keep every old one.)
+    base: "weakref.ref | None" = None
+    touched_neighbors: frozenset = frozenset()
+
+    def based_on(self, other: "HostState") -> bool:
+        return self.base is not None and self.base() is other
 
 
 EMPTY = HostState()
@@ -444,12 +455,35 @@ def apply_goal_state(state: HostState, msg: gs_pb2.HostGoalState) -> HostState:
         raise InvalidGoalState("goal state has no update_type (FULL or DELTA)")
 
     rejected: dict = {} if full else dict(state.rejected)
+    before = len(rejected)
     result: dict[str, dict] = {}
+    touched: set = set()
     for section in _SECTIONS:
+        messages = getattr(msg, section.field)
+        if not full and not messages:
+            result[section.field] = getattr(state, section.field)  # shared, unchanged
+            continue
         entries: dict = {} if full else dict(getattr(state, section.field))
-        _apply_section(section, getattr(msg, section.field), entries, rejected, full)
+        _apply_section(section, messages, entries, rejected, full)
         result[section.field] = entries
-    return HostState(revision=msg.revision, rejected=rejected, **result)
+        if section.kind is Kind.NEIGHBOR and not full:
+            touched = _touched_neighbors(messages, getattr(state, section.field), entries)
+    if not full and not rejected and not before:
+        rejected = state.rejected
+    if full:
+        return HostState(revision=msg.revision, rejected=rejected, **result)
+    return HostState(revision=msg.revision, rejected=rejected, base=weakref.ref(state),
+                     touched_neighbors=frozenset(touched), **result)
+
+
+def _touched_neighbors(messages, old: Mapping, new: Mapping) -> set:
+    keys = set()
+    for m in messages:
+        if m.operation == gs_pb2.OPERATION_DELETE and not m.ip_address:
+            keys.update(k for k in old if k[0] == m.port_id)
+        else:
+            keys.add(_neighbor_key(m))
+    return keys
 
 
 def entry_ids(msg: gs_pb2.HostGoalState) -> Iterable[tuple[Kind, str, int]]:

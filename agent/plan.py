@@ -86,6 +86,7 @@ class HostPlan:
     routers: dict[str, RouterPlan] = field(default_factory=dict)
     # INVALID_ARG outcomes for entries that cannot be programmed.
     invalid: list[Outcome] = field(default_factory=list)
+    invalid_neighbors: int = 0  # how many of them are neighbors
 
     def arp_for(self, pp: PortPlan) -> dict[str, Neighbor]:
         """The ARP/NDP entries of a port's namespace, shared when it can be."""
@@ -201,31 +202,11 @@ def compile_plan(state: HostState, previous: tuple[HostState, HostPlan] | None =
             continue
         plan.ports[port.id] = pp
 
-    fdb = plan.fdb
-    arp = plan.arp
     vpcs = plan.vpcs
-    for n in state.neighbors.values():
-        vpc = vpcs.get(n.vpc_id)
-        if vpc is None or vpc.vni != n.vni:
-            why = (f"VPC {n.vpc_id} is not in the goal state" if vpc is None
-                   else f"VNI {n.vni} is not VPC {n.vpc_id}'s ({vpc.vni})")
-            plan.invalid.append(_invalid(Kind.NEIGHBOR, n.port_id, why, n.revision))
-            continue
-        per_vpc = fdb.get(n.vpc_id)
-        if per_vpc is None:
-            per_vpc = fdb[n.vpc_id] = {}
-        per_vpc[n.mac] = n
-        # L2 and L3 neighbors alike: an L3 neighbor (its subnet is on a
-        # router) is still on-link for the local ports of its own subnet.
-        per_subnet = arp.get(n.vpc_id)
-        if per_subnet is None:
-            per_subnet = arp[n.vpc_id] = {}
-        entries = per_subnet.get(n.subnet_id)
-        if entries is None:
-            entries = per_subnet[n.subnet_id] = {}
-        entries[n.ip] = n
-
-    _plan_filters(plan, state)
+    if not (previous and _neighbors_from(plan, state, old_state, old_plan)):
+        _all_neighbors(plan, state)
+    arp = plan.arp
+    _plan_filters(plan, state, old_state, old_plan)
     for router in state.routers.values():
         vpc = vpcs.get(router.vpc_id)
         if vpc is None:
@@ -245,18 +226,141 @@ def compile_plan(state: HostState, previous: tuple[HostState, HostPlan] | None =
     return plan
 
 
-def _plan_filters(plan: HostPlan, state: HostState) -> None:
+def _invalid_neighbor(n: Neighbor, vpcs: dict[str, VpcPlan]) -> Outcome | None:
+    vpc = vpcs.get(n.vpc_id)
+    if vpc is not None and vpc.vni == n.vni:
+        return None
+    why = (f"VPC {n.vpc_id} is not in the goal state" if vpc is None
+           else f"VNI {n.vni} is not VPC {n.vpc_id}'s ({vpc.vni})")
+    return _invalid(Kind.NEIGHBOR, n.port_id, why, n.revision)
+
+
+def _all_neighbors(plan: HostPlan, state: HostState) -> None:
+    fdb, arp, vpcs = plan.fdb, plan.arp, plan.vpcs
+    for n in state.neighbors.values():
+        bad = _invalid_neighbor(n, vpcs)
+        if bad is not None:
+            plan.invalid.append(bad)
+            plan.invalid_neighbors += 1
+            continue
+        per_vpc = fdb.get(n.vpc_id)
+        if per_vpc is None:
+            per_vpc = fdb[n.vpc_id] = {}
+        per_vpc[n.mac] = n
+        # L2 and L3 neighbors alike: an L3 neighbor (its subnet is on a
+        # router) is still on-link for the local ports of its own subnet.
+        per_subnet = arp.get(n.vpc_id)
+        if per_subnet is None:
+            per_subnet = arp[n.vpc_id] = {}
+        entries = per_subnet.get(n.subnet_id)
+        if entries is None:
+            entries = per_subnet[n.subnet_id] = {}
+        entries[n.ip] = n
+
+
+def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
+                    old_plan: HostPlan) -> bool:
+    """The neighbor tables as the previous plan's, updated by the entries
+    the DELTA touched (copy on write per VPC: the previous plan is never
+    changed). False when that is not exact, and they are to be built whole:
+    VPCs or routers changed, an entry is or was invalid, an address or MAC
+    is shared by two entries."""
+    if state.vpcs is not old_state.vpcs or state.routers or old_state.routers \
+            or old_plan.invalid_neighbors:
+        return False
+    if state.neighbors is old_state.neighbors:
+        plan.fdb, plan.arp = old_plan.fdb, old_plan.arp
+        return True
+    if not state.based_on(old_state):
+        return False
+    fdb, arp, vpcs = dict(old_plan.fdb), dict(old_plan.arp), plan.vpcs
+    copied: set = set()
+
+    def tables(vpc_id: str, subnet_id: str) -> tuple[dict, dict]:
+        key = (vpc_id, subnet_id)
+        if vpc_id not in copied:
+            copied.add(vpc_id)
+            fdb[vpc_id] = dict(fdb.get(vpc_id, {}))
+            arp[vpc_id] = dict(arp.get(vpc_id, {}))
+        if key not in copied:
+            copied.add(key)
+            arp[vpc_id][subnet_id] = dict(arp[vpc_id].get(subnet_id, {}))
+        return fdb[vpc_id], arp[vpc_id][subnet_id]
+
+    for key in state.touched_neighbors:
+        old, new = old_state.neighbors.get(key), state.neighbors.get(key)
+        if old is new:
+            continue
+        for n in (old, new):
+            if n is not None and _invalid_neighbor(n, vpcs) is not None:
+                return False
+        if old is not None:
+            by_mac, by_ip = tables(old.vpc_id, old.subnet_id)
+            if by_mac.get(old.mac) is not old or by_ip.get(old.ip) is not old:
+                return False
+            if any(n.mac == old.mac and n.vpc_id == old.vpc_id for n in state.neighbors.values()):
+                return False  # the MAC stays, with another address of its port
+            del by_mac[old.mac]
+            del by_ip[old.ip]
+        if new is not None:
+            by_mac, by_ip = tables(new.vpc_id, new.subnet_id)
+            if new.mac in by_mac or new.ip in by_ip:
+                return False
+            by_mac[new.mac] = new
+            by_ip[new.ip] = new
+    for vpc_id in [k for k in copied if isinstance(k, str)]:
+        if not fdb[vpc_id]:
+            del fdb[vpc_id]
+        per_subnet = arp[vpc_id]
+        for sid in [sid for sid, entries in per_subnet.items() if not entries]:
+            del per_subnet[sid]
+        if not per_subnet:
+            del arp[vpc_id]
+    plan.fdb, plan.arp = fdb, arp
+    return True
+
+
+def _plan_filters(plan: HostPlan, state: HostState, old_state: HostState,
+                  old_plan: HostPlan) -> None:
     """Groups the ports' filters by namespace; a namespace none of whose
-    ports is filtered gets no table."""
-    per_ns: dict[str, list] = {}
+    ports is filtered gets no table. A namespace whose ports, groups and
+    member lists are the previous plan's very objects keeps its filter."""
+    per_ns: dict[str, list[PortPlan]] = {}
     for pp in plan.ports.values():
-        port = state.ports[pp.port_id]
-        per_ns.setdefault(pp.namespace, []).append(
-            firewall.port_filter(port, pp.veth_port, state.security_groups))
-    for ns, filters in per_ns.items():
+        per_ns.setdefault(pp.namespace, []).append(pp)
+    groups, members = state.security_groups, state.security_group_members
+    same_groups = groups is old_state.security_groups
+    same_members = members is old_state.security_group_members
+    for ns, pps in per_ns.items():
+        old = old_plan.filters.get(ns)
+        if old is not None and _filter_unchanged(old, pps, state, old_state, old_plan,
+                                                 same_groups, same_members):
+            plan.filters[ns] = old
+            continue
+        filters = [firewall.port_filter(state.ports[pp.port_id], pp.veth_port, groups) for pp in pps]
         if any(f.enforced for f in filters):
-            plan.filters[ns] = firewall.namespace_filter(ns, filters,
-                                                         state.security_group_members)
+            plan.filters[ns] = firewall.namespace_filter(ns, filters, members)
+
+
+def _filter_unchanged(old: NamespaceFilter, pps: list[PortPlan], state: HostState,
+                      old_state: HostState, old_plan: HostPlan, same_groups: bool,
+                      same_members: bool) -> bool:
+    if len(old.ports) != len(pps):
+        return False
+    for pp in pps:
+        if old_plan.ports.get(pp.port_id) is not pp \
+                or old_state.ports.get(pp.port_id) is not state.ports[pp.port_id]:
+            return False
+        if not same_groups and any(
+                state.security_groups.get(g) is not old_state.security_groups.get(g)
+                for g in state.ports[pp.port_id].security_group_ids):
+            return False
+    if not same_members:
+        for pf in old.ports:
+            for gid, _ in pf.remote_groups:
+                if state.security_group_members.get(gid) is not old_state.security_group_members.get(gid):
+                    return False
+    return True
 
 
 class PlanCache:

@@ -41,6 +41,7 @@ class RecordingDataPlane:
         self._plans = PlanCache()
         self._entries_of = None
         self._entries: tuple[frozenset, frozenset] = (frozenset(), frozenset())
+        self._per_vpc: dict[str, tuple] = {}
 
     def fail(self, kind: Kind, resource_id: str, reason: str = "injected failure") -> None:
         self._failures[(kind, resource_id)] = reason
@@ -120,18 +121,30 @@ class RecordingDataPlane:
         return outcomes
 
     def _desired_entries(self, plan, vpcs) -> tuple[frozenset, frozenset]:
+        """Per VPC, entries are rebuilt only when its tables are not the
+        previous plan's very objects (an incremental plan shares them)."""
         local = self.local_ip
-        fdb = frozenset((vpc_id, mac, n.host_ip)
-                        for vpc_id, entries in plan.fdb.items() if vpc_id in vpcs
-                        for mac, n in entries.items() if n.host_ip != local)
-        arp = frozenset((vpc_id, ip, n.mac)
-                        for vpc_id, per_subnet in plan.arp.items() if vpc_id in vpcs
-                        for entries in per_subnet.values()
-                        for ip, n in entries.items())
-        return fdb, arp
+        fdb_parts, arp_parts, seen = [], [], {}
+        for vpc_id in vpcs:
+            entries, per_subnet = plan.fdb.get(vpc_id, _NONE), plan.arp.get(vpc_id, _NONE)
+            hit = self._per_vpc.get(vpc_id)
+            if hit is None or hit[0] is not entries or hit[1] is not per_subnet:
+                hit = (entries, per_subnet,
+                       frozenset((vpc_id, mac, n.host_ip) for mac, n in entries.items()
+                                 if n.host_ip != local),
+                       frozenset((vpc_id, ip, n.mac) for e in per_subnet.values()
+                                 for ip, n in e.items()))
+            seen[vpc_id] = hit
+            fdb_parts.append(hit[2])
+            arp_parts.append(hit[3])
+        self._per_vpc = seen
+        return frozenset().union(*fdb_parts), frozenset().union(*arp_parts)
 
     async def close(self) -> None:
         pass
+
+
+_NONE: dict = {}
 
 
 def _replace_dict(current: dict, desired: dict) -> int:

@@ -29,7 +29,7 @@ from runtime.store import Store
 from runtime.watch import Change, _scan_at, list_and_watch
 from runtime.workqueue import KeyedQueue
 from svc_dpm.goalstate import HostState, TableDeltas, compile_host, delta_message, full_message
-from svc_dpm.snapshot import PREFIXES, Snapshot
+from svc_dpm.snapshot import PORTS, PREFIXES, Snapshot
 from svc_dpm.status import StatusWriter, from_resource_status
 
 log = logging.getLogger("alcor.svc_dpm.delivery")
@@ -59,6 +59,10 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self.workers = workers
         self._next_allowed: dict[str, float] = {}
         self._deferred: set[str] = set()
+        # Hosts whose own ports changed: someone waits for those ports to be
+        # ACTIVE, so they skip the per-host rate limit (which is there for
+        # the fan-out: neighbor and member updates of other hosts' ports).
+        self._urgent: set[str] = set()
 
     # --- the watch side ------------------------------------------------------
 
@@ -84,6 +88,11 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
 
     async def _on_changes(self, changes: list[Change], revision: int) -> None:
         hosts, nets, deleted = self.snap.apply(changes, revision)
+        for c in changes:
+            if c.value is not None and c.key.startswith(PORTS):
+                p = self.snap.ports.get(c.key[len(PORTS):].decode())
+                if p is not None and p.binding_host_id in self.streams:
+                    self._urgent.add(p.binding_host_id)
         for n in nets:
             hosts |= self.snap.hosts_of_network(n)
         for h in hosts:
@@ -98,11 +107,17 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         neighbor deltas are computed once and shared by all its hosts."""
         while True:
             batch = await self.queue.get_batch()
+            if self._urgent:
+                # Hosts with new ports of their own first: someone waits on those.
+                batch.sort(key=lambda h: h not in self._urgent)
             started = time.monotonic()
             deltas = TableDeltas()
             for host in batch:
                 try:
                     wait = self._next_allowed.get(host, 0.0) - started
+                    if host in self._urgent:
+                        self._urgent.discard(host)
+                        wait = 0
                     if wait > 0:
                         # Rate-limit per host: one timer brings it back when allowed.
                         if host not in self._deferred:

@@ -82,9 +82,19 @@ async def test_hello_full_then_a_report_per_goal_state(start):
         port("p9", A, mac_of(9), [("sa", "10.0.0.99")], "ns9"),
         port("p0", A, mac_of(0), op=DELETE)]))
     report = await r.report(4)
-    # Every port of the host, not only the ones the delta touched.
-    assert port_statuses(report) == {"p1": SUCCESS, "p9": SUCCESS}
+    # The ports the delta carried (p0 is gone: no status), not the unchanged p1.
+    assert port_statuses(report) == {"p9": SUCCESS}
     assert set(r.agent.driver.ports) == {"p1", "p9"} and r.agent.applied_revision == 4
+
+
+async def test_a_report_also_carries_statuses_that_changed_meanwhile(start):
+    r = await start(lambda host, applied: [host_full(3)])
+    await r.report(3)
+    r.agent.driver.fail(Kind.PORT, "p1", "disk full")
+    await r.controller.connections["h1"].send(delta(3, 4, "h1", ports=[
+        port("p9", A, mac_of(9), [("sa", "10.0.0.99")], "ns9")]))
+    report = await r.report(4)
+    assert port_statuses(report) == {"p9": SUCCESS, "p1": gs.PROGRAMMING_STATUS_FAILURE}
 
 
 async def test_reconnects_with_the_applied_revision(start):

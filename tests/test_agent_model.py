@@ -267,3 +267,58 @@ def test_owned_kind_recognizes_only_our_shapes(ifname, kind):
 def test_different_ids_get_different_names():
     ids = [f"port-{i}" for i in range(20_000)]
     assert len({naming.veth_host_name(i) for i in ids}) == len(ids)
+
+
+# --- incremental plans ------------------------------------------------------------------
+
+def _tables(plan):
+    fdb = {v: dict(e) for v, e in plan.fdb.items()}
+    arp = {v: {s: dict(e) for s, e in per.items()} for v, per in plan.arp.items()}
+    return fdb, arp, sorted((o.kind, o.id, o.reason) for o in plan.invalid), plan.filters
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
+    """The cache updates neighbor tables and keeps filters from the previous
+    plan; whatever sequence of DELTAs (adds, moves, deletes, a port's second
+    address, an entry of an unknown VPC), the outcome is the whole compile's."""
+    import random
+    rng = random.Random(seed)
+    cache, state = PlanCache(), base_state()
+    state = apply_goal_state(state, delta(5, 6, vpcs=[vpc(B, 1002)]))
+    cache.get(state)
+    rev = 6
+    for _ in range(60):
+        ops = []
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randint(1, 12)
+            v, vni = (A, 1001) if rng.random() < 0.5 else (B, 1002)
+            if rng.random() < 0.03:
+                v, vni = "vpc-x", 9  # not in the state: invalid until deleted
+            roll = rng.random()
+            if roll < 0.5:
+                ops.append(neighbor(f"n{i}", v, f"10.0.{rng.randint(0, 1)}.{i + 10}",
+                                    f"fa:16:3e:00:01:{i:02x}", f"192.168.0.{rng.randint(2, 5)}", vni,
+                                    subnet_id=rng.choice(["", "sa"])))
+            elif roll < 0.85:
+                ops.append(neighbor(f"n{i}", v, "", "", "", 0, op=DELETE))
+            else:
+                ops.append(neighbor(f"n{i}", v, f"10.0.2.{i + 10}", f"fa:16:3e:00:01:{i:02x}",
+                                    "192.168.0.9", vni))  # the same MAC, a second address
+        state = apply_goal_state(state, delta(rev, rev + 1, neighbors=ops))
+        rev += 1
+        assert _tables(cache.get(state)) == _tables(compile_plan(state))
+
+
+def test_a_delta_shares_the_sections_it_does_not_touch():
+    state = base_state()
+    after = apply_goal_state(state, delta(5, 6, neighbors=[
+        neighbor("n9", A, "10.0.0.9", "fa:16:3e:00:00:09", "192.168.0.4", 1001)]))
+    assert after.ports is state.ports and after.vpcs is state.vpcs
+    assert after.neighbors is not state.neighbors and after.based_on(state)
+    cache = PlanCache()
+    before_plan = cache.get(state)
+    plan = cache.get(after)
+    assert plan.ports["p1"] is before_plan.ports["p1"]
+    assert "10.0.0.9" not in before_plan.arp[A][""]  # the previous plan is left as it was
+    assert plan.arp[A][""]["10.0.0.9"].port_id == "n9"
