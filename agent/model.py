@@ -131,6 +131,16 @@ class GroupMembers(NamedTuple):
         v6 = frozenset(ip for ip in ips if ":" in ip)
         return cls(group_id, ips - v6 if v6 else ips, v6, revision)
 
+    def changed(self, added, removed, revision: int = 0) -> "GroupMembers":
+        """These members with `added` and without `removed`."""
+        add, gone = GroupMembers.of(self.group_id, added), GroupMembers.of(self.group_id, removed)
+        v4, v6 = self.ipv4, self.ipv6
+        if add.ipv4 or gone.ipv4:
+            v4 = (v4 - gone.ipv4) | add.ipv4
+        if add.ipv6 or gone.ipv6:
+            v6 = (v6 - gone.ipv6) | add.ipv6
+        return GroupMembers(self.group_id, v4, v6, revision or self.revision)
+
 
 class RouterInterface(NamedTuple):
     subnet_id: str
@@ -191,8 +201,8 @@ EMPTY = HostState()
 class OutOfOrder(Exception):
     """A DELTA that does not apply on top of what the agent holds."""
 
-    def __init__(self, applied: int, base: int):
-        super().__init__(f"delta is based on revision {base}, the agent applied {applied}")
+    def __init__(self, applied: int, base: int, why: str = ""):
+        super().__init__(why or f"delta is based on revision {base}, the agent applied {applied}")
         self.applied = applied
         self.base = base
 
@@ -406,15 +416,28 @@ _SECTIONS = (
 )
 
 
-def _apply_section(section: _Section, messages, entries: dict, rejected: dict, full: bool):
+def _apply_section(section: _Section, messages, entries: dict, rejected: dict, full: bool,
+                   touched: set | None = None):
+    """Applies one section's entries; `touched` collects the keys changed."""
     kind, convert, entry_key = section.kind, section.convert, section.entry_key
     for m in messages:
         op = m.operation
         if op == gs_pb2.OPERATION_DELETE:
             if not full:
-                _delete(section, m, entries, rejected)
+                _delete(section, m, entries, rejected, touched)
             continue
         if op == gs_pb2.OPERATION_INFO:
+            continue
+        if kind is Kind.SECURITY_GROUP and op == gs_pb2.OPERATION_UPDATE \
+                and getattr(m, "incremental", False):
+            # A change to the member list held: without one, the controller
+            # and this host disagree, and only a FULL state settles it.
+            held = entries.get(m.group_id)
+            if held is None:
+                raise OutOfOrder(-1, -1, f"an update of group {m.group_id}'s members, "
+                                 "which this host does not hold")
+            entries[m.group_id] = held.changed(m.added_ip_addresses, m.removed_ip_addresses,
+                                               m.revision)
             continue
         try:
             entry = convert(m)
@@ -422,24 +445,32 @@ def _apply_section(section: _Section, messages, entries: dict, rejected: dict, f
             key = section.message_key(m)
             entries.pop(key, None)
             rejected[(kind, key)] = Rejected(kind, section.report_id(m), str(e), m.revision)
+            if touched is not None:
+                touched.add(key)
             continue
         key = entry_key(entry)
         entries[key] = entry
+        if touched is not None:
+            touched.add(key)
         if rejected:
             rejected.pop((kind, key), None)
 
 
-def _delete(section: _Section, m, entries: dict, rejected: dict) -> None:
+def _delete(section: _Section, m, entries: dict, rejected: dict, touched: set | None) -> None:
     if section.kind is Kind.NEIGHBOR and not m.ip_address:
         # A neighbor DELETE without an address removes every address of the port.
         for key in [k for k in entries if k[0] == m.port_id]:
             del entries[key]
+            if touched is not None:
+                touched.add(key)
         for key in [k for k in rejected if k[0] is Kind.NEIGHBOR and k[1][0] == m.port_id]:
             del rejected[key]
         return
     key = section.message_key(m)
     entries.pop(key, None)
     rejected.pop((section.kind, key), None)
+    if touched is not None:
+        touched.add(key)
 
 
 def apply_goal_state(state: HostState, msg: gs_pb2.HostGoalState) -> HostState:
@@ -464,26 +495,15 @@ def apply_goal_state(state: HostState, msg: gs_pb2.HostGoalState) -> HostState:
             result[section.field] = getattr(state, section.field)  # shared, unchanged
             continue
         entries: dict = {} if full else dict(getattr(state, section.field))
-        _apply_section(section, messages, entries, rejected, full)
+        _apply_section(section, messages, entries, rejected, full,
+                       touched if section.kind is Kind.NEIGHBOR and not full else None)
         result[section.field] = entries
-        if section.kind is Kind.NEIGHBOR and not full:
-            touched = _touched_neighbors(messages, getattr(state, section.field), entries)
     if not full and not rejected and not before:
         rejected = state.rejected
     if full:
         return HostState(revision=msg.revision, rejected=rejected, **result)
     return HostState(revision=msg.revision, rejected=rejected, base=weakref.ref(state),
                      touched_neighbors=frozenset(touched), **result)
-
-
-def _touched_neighbors(messages, old: Mapping, new: Mapping) -> set:
-    keys = set()
-    for m in messages:
-        if m.operation == gs_pb2.OPERATION_DELETE and not m.ip_address:
-            keys.update(k for k in old if k[0] == m.port_id)
-        else:
-            keys.add(_neighbor_key(m))
-    return keys
 
 
 def entry_ids(msg: gs_pb2.HostGoalState) -> Iterable[tuple[Kind, str, int]]:

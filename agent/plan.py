@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import weakref
 from dataclasses import dataclass, field
 
 from agent import firewall, naming
@@ -87,6 +88,11 @@ class HostPlan:
     # INVALID_ARG outcomes for entries that cannot be programmed.
     invalid: list[Outcome] = field(default_factory=list)
     invalid_neighbors: int = 0  # how many of them are neighbors
+    # When the neighbor tables were updated from a previous plan: that plan
+    # (weakly) and the (old, new) neighbors that changed, so a driver holding
+    # the previous plan's entries can apply just these.
+    previous: object = None
+    neighbor_changes: list = field(default_factory=list)
 
     def arp_for(self, pp: PortPlan) -> dict[str, Neighbor]:
         """The ARP/NDP entries of a port's namespace, shared when it can be."""
@@ -270,11 +276,13 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
         return False
     if state.neighbors is old_state.neighbors:
         plan.fdb, plan.arp = old_plan.fdb, old_plan.arp
+        plan.previous = weakref.ref(old_plan)
         return True
     if not state.based_on(old_state):
         return False
     fdb, arp, vpcs = dict(old_plan.fdb), dict(old_plan.arp), plan.vpcs
     copied: set = set()
+    changes = []
 
     def tables(vpc_id: str, subnet_id: str) -> tuple[dict, dict]:
         key = (vpc_id, subnet_id)
@@ -308,6 +316,7 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
                 return False
             by_mac[new.mac] = new
             by_ip[new.ip] = new
+        changes.append((old, new))
     for vpc_id in [k for k in copied if isinstance(k, str)]:
         if not fdb[vpc_id]:
             del fdb[vpc_id]
@@ -317,6 +326,7 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
         if not per_subnet:
             del arp[vpc_id]
     plan.fdb, plan.arp = fdb, arp
+    plan.previous, plan.neighbor_changes = weakref.ref(old_plan), changes
     return True
 
 
@@ -337,7 +347,18 @@ def _plan_filters(plan: HostPlan, state: HostState, old_state: HostState,
                                                  same_groups, same_members):
             plan.filters[ns] = old
             continue
-        filters = [firewall.port_filter(state.ports[pp.port_id], pp.veth_port, groups) for pp in pps]
+        # A port's own filter depends on it and its groups only: when just
+        # member lists changed, the old one is kept and only the sets differ.
+        kept = {pf.port_id: pf for pf in old.ports} if old is not None else {}
+        filters = []
+        for pp in pps:
+            port = state.ports[pp.port_id]
+            pf = kept.get(pp.port_id)
+            if pf is None or pf.interface != pp.veth_port or old_state.ports.get(pp.port_id) is not port \
+                    or not (same_groups or all(groups.get(g) is old_state.security_groups.get(g)
+                                               for g in port.security_group_ids)):
+                pf = firewall.port_filter(port, pp.veth_port, groups)
+            filters.append(pf)
         if any(f.enforced for f in filters):
             plan.filters[ns] = firewall.namespace_filter(ns, filters, members)
 

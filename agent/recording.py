@@ -98,6 +98,24 @@ class RecordingDataPlane:
 
         if self._entries_of is plan and not failures:
             fdb, arp = self._entries  # the periodic resync of an unchanged state
+        elif not failures and self._entries_of is not None and plan.previous is not None \
+                and plan.previous() is self._entries_of:
+            # The plan updated the one these entries were built from: apply
+            # the neighbors that changed, not all of them again.
+            fdb, arp = self.fdb, self.arp  # changed in place, counted here
+            local = self.local_ip
+            for old, new in plan.neighbor_changes:
+                if old is not None:
+                    if old.host_ip != local:
+                        fdb.discard((old.vpc_id, old.mac, old.host_ip))
+                    arp.discard((old.vpc_id, old.ip, old.mac))
+                    self.changes += 1
+                if new is not None:
+                    if new.host_ip != local:
+                        fdb.add((new.vpc_id, new.mac, new.host_ip))
+                    arp.add((new.vpc_id, new.ip, new.mac))
+                    self.changes += 1
+            self._entries_of, self._entries = plan, (fdb, arp)
         else:
             fdb, arp = self._desired_entries(plan, vpcs)
             self._entries_of, self._entries = (None if failures else plan), (fdb, arp)

@@ -16,6 +16,7 @@ import math
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from cluster.hosts import SimHost, host_names, start_hosts, underlay_ip
+from cluster.hosts import host_names, start_hosts, underlay_ip
 from cluster.http import HttpConnection
 from runtime import keys
 from runtime.store import Absent, Put, Store, Unit
@@ -96,7 +97,10 @@ class Bench:
     etcd: str
     scale: Scale
     progress: bool = True
-    hosts: list[SimHost] = field(default_factory=list)
+    host_names: list[str] = field(default_factory=list)
+    host_processes: int = 2
+    hosts_procs: list = field(default_factory=list)
+    stats_paths: list = field(default_factory=list)
     results: dict = field(default_factory=dict)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     networks: list[str] = field(default_factory=list)
@@ -134,15 +138,60 @@ class Bench:
             for i in range(0, len(names), 500):
                 await self.call(c, "POST", "/v2.0/nodes", {"nodes": [
                     {"name": n, "local_ip": underlay_ip(i + j)} for j, n in enumerate(names[i:i + 500])]})
-        self.hosts = start_hosts(names, self.dpm, self.stop)
+        self.host_names = names
+        # The simulated hosts run in a process of their own: in the load
+        # generator's they would steal its event loop and slow the very
+        # requests it times.
+        # One per core: on one box, 1,000 agents are the heaviest process.
+        stats_dir = Path(tempfile.mkdtemp(prefix="alcor-bench-hosts-"))
+        n = max(1, self.host_processes)
+        for k in range(n):
+            first, last = k * s.bulk_hosts // n, (k + 1) * s.bulk_hosts // n
+            path = str(stats_dir / f"stats-{k}.json")
+            self.stats_paths.append(path)
+            self.hosts_procs.append(subprocess.Popen(
+                [sys.executable, "-m", "cluster.hosts", "--dpm", self.dpm, "--prefix", "bench",
+                 "--first", str(first), "--count", str(last - first), "--stats", path],
+                cwd=Path(__file__).resolve().parent.parent))
         nets = await self.call(c, "POST", "/v2.0/networks", {"networks": [
             {"name": f"bench-vpc-{i}", "shared": True} for i in range(s.bulk_vpcs)]})
         self.networks = [n["id"] for n in nets["networks"]]
         for i in range(0, len(self.networks), 25):  # svc_vpc takes 25 subnets a call
             await self.call(c, "POST", "/v2.0/subnets", {"subnets": [
                 {"network_id": n, "cidr": "10.0.0.0/16", "ip_version": 4} for n in self.networks[i:i + 25]]})
-        await asyncio.sleep(0.5)  # let every simulated host connect
         await c.close()
+        deadline = time.perf_counter() + 120
+        while (await self.host_stats()).get("connected", 0) < s.bulk_hosts:
+            if any(p.poll() is not None for p in self.hosts_procs) or time.perf_counter() > deadline:
+                raise RuntimeError("the simulated hosts did not all connect")
+            await asyncio.sleep(0.1)
+
+    async def host_stats(self, newer_than: float = 0.0) -> dict:
+        """The hosts processes' latest stats (each written after `newer_than`),
+        summed: how many hosts are connected, each one's message count."""
+        total = {"connected": 0, "messages": {}}
+        for path in self.stats_paths:
+            while True:
+                try:
+                    stats = json.loads(Path(path).read_text())
+                    if stats["at"] > newer_than:
+                        break
+                except (OSError, ValueError):
+                    pass
+                await asyncio.sleep(0.05)
+            total["connected"] += stats["connected"]
+            total["messages"].update(stats["messages"])
+        return total
+
+    def stop_hosts(self) -> None:
+        for p in self.hosts_procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.hosts_procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
 
     async def status_records(self) -> int:
         store = Store(self.etcd)
@@ -166,7 +215,9 @@ class Bench:
                     page = await self.call(c, "GET", f"/v2.0/ports?project_id={project}&status=DOWN&limit=1&fields=id")
                     if not page["ports"]:
                         return seen
-                await asyncio.sleep(0.002)
+                # Counting a prefix of many keys costs etcd a scan: 10 ms
+                # between counts keeps the measuring from loading the system.
+                await asyncio.sleep(0.01)
         finally:
             await store.close()
         raise TimeoutError(f"ports of {project} not ACTIVE after {timeout}s")
@@ -284,7 +335,7 @@ class Bench:
         post, active = [], []
         bar = Progress("latency", s.latency_ports, self.progress)
         for i in range(s.latency_ports):
-            host = self.hosts[i % len(self.hosts)].name
+            host = self.host_names[i % len(self.host_names)]
             body = {"port": self.port(network_id=self.networks[i % len(self.networks)],
                                       device_id=f"lat-{i}", **{"binding:host_id": host})}
             t = time.perf_counter()
@@ -321,7 +372,7 @@ class Bench:
             nonlocal created, errors
             i = 0
             while time.perf_counter() < deadline:
-                host = self.hosts[(w * 7919 + i) % len(self.hosts)].name
+                host = self.host_names[(w * 7919 + i) % len(self.host_names)]
                 body = {"port": self.port(network_id=self.networks[(w + i) % len(self.networks)],
                                           **{"binding:host_id": host})}
                 status, _ = await c.request("POST", "/v2.0/ports", body)
@@ -351,10 +402,10 @@ class Bench:
         s = self.scale
         project = f"bench-bulk-{os.urandom(3).hex()}"
         c = self.conn(project)
-        before = {h.name: h.messages for h in self.hosts}
+        before = (await self.host_stats())["messages"]
         records = await self.status_records()
         ports = [self.port(network_id=self.networks[i % s.bulk_vpcs], device_id=f"bulk-{i}",
-                           **{"binding:host_id": self.hosts[(i * 7) % s.bulk_hosts].name})
+                           **{"binding:host_id": self.host_names[(i * 7) % s.bulk_hosts]})
                  for i in range(s.bulk_ports)]
         t = time.perf_counter()
         r = await self.call(c, "POST", "/v2.0/ports", {"ports": ports})
@@ -363,7 +414,8 @@ class Bench:
         done = await self.wait_active(c, project, records + s.bulk_ports)
         await c.close()
         await asyncio.sleep(0.3)  # let trailing messages land before counting
-        msgs = [h.messages - before[h.name] for h in self.hosts]
+        after = (await self.host_stats(newer_than=time.time()))["messages"]
+        msgs = [after[h] - before.get(h, 0) for h in self.host_names]
         floor = await self.floor_write(s.bulk_ports)
         return {"ports": s.bulk_ports, "created_s": created, "all_active_s": done - t,
                 "messages_per_host_max": max(msgs), "messages_per_host_mean": statistics.mean(msgs),
@@ -479,7 +531,7 @@ async def run(args) -> dict:
         base, dpm, etcd = cluster.gateway_url, cluster.address("svc_dpm"), cluster.etcd_endpoint
         port_addr = cluster.address("svc_port")
     bench = Bench(base, dpm, etcd, scale, progress=not args.no_progress, port_addr=port_addr or "",
-                  port_security=not args.no_port_security)
+                  port_security=not args.no_port_security, host_processes=args.host_processes)
     try:
         await bench.setup()
         for name in args.scenarios or SCENARIOS:
@@ -487,7 +539,7 @@ async def run(args) -> dict:
             bench.results[name] = await getattr(bench, name)()
     finally:
         bench.stop.set()
-        await asyncio.gather(*(h.task for h in bench.hosts), return_exceptions=True)
+        bench.stop_hosts()
         if cluster is not None:
             await asyncio.get_running_loop().run_in_executor(None, cluster.stop)
     return bench.results
@@ -505,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dir", help="where the local cluster keeps its data")
     p.add_argument("--json", default="bench-results.json", help="where to write the figures")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--host-processes", type=int, default=2,
+                   help="processes the simulated hosts are spread over (default: one per core here)")
     p.add_argument("--no-port-security", action="store_true",
                    help="create ports without security groups (Neutron's port_security_enabled "
                         "false): shows what the default group's member fan-out costs")

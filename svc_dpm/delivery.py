@@ -61,8 +61,11 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self._deferred: set[str] = set()
         # Hosts whose own ports changed: someone waits for those ports to be
         # ACTIVE, so they skip the per-host rate limit (which is there for
-        # the fan-out: neighbor and member updates of other hosts' ports).
+        # the fan-out: neighbor and member updates of other hosts' ports)
+        # unless their last push skipped it too: a bulk binding many ports
+        # to a host still reaches it in a bounded number of messages.
         self._urgent: set[str] = set()
+        self._last_urgent: dict[str, float] = {}
 
     # --- the watch side ------------------------------------------------------
 
@@ -117,7 +120,9 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                     wait = self._next_allowed.get(host, 0.0) - started
                     if host in self._urgent:
                         self._urgent.discard(host)
-                        wait = 0
+                        if started - self._last_urgent.get(host, -1e9) >= self.min_interval:
+                            self._last_urgent[host] = started
+                            wait = 0
                     if wait > 0:
                         # Rate-limit per host: one timer brings it back when allowed.
                         if host not in self._deferred:

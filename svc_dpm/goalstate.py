@@ -203,6 +203,24 @@ class TableDeltas:
 
     def __init__(self):
         self._memo: dict[tuple[int, int], list[tuple[str, gs.NeighborState]]] = {}
+        self._members: dict[tuple[int, int], gs.SecurityGroupMembers | None] = {}
+
+    def members(self, old: gs.SecurityGroupMembers, new: gs.SecurityGroupMembers
+                ) -> gs.SecurityGroupMembers | None:
+        """The incremental UPDATE from one member list to the next (None when
+        they hold the same addresses), computed once per round for every
+        host of the group."""
+        key = (id(old), id(new))
+        if key in self._members:
+            return self._members[key]
+        before, after = set(old.ip_addresses), set(new.ip_addresses)
+        update = None
+        if before != after:
+            update = gs.SecurityGroupMembers(
+                operation=UPDATE, group_id=new.group_id, revision=new.revision, incremental=True,
+                added_ip_addresses=sorted(after - before), removed_ip_addresses=sorted(before - after))
+        self._members[key] = update
+        return update
 
     def between(self, old: list | None, new: list | None) -> list[tuple[str, str, gs.NeighborState]]:
         """(skip_host, only_host, entry with its operation) for what changed:
@@ -243,11 +261,17 @@ def delta_message(host: str, old: HostState, new: HostState, base: int, revision
     for kind in HostState.KINDS:
         before, after = getattr(old, kind), getattr(new, kind)
         field_ = getattr(out, kind)
+        members = kind == "security_group_members"
         for key, entry in after.items():
             prev = before.get(key)
             if prev is None:
                 field_.append(entry)
                 changed = True
+            elif members and prev is not entry:
+                update = deltas.members(prev, entry)
+                if update is not None:
+                    field_.append(update)
+                    changed = True
             elif prev is not entry and prev != entry:
                 field_.append(_as(entry, UPDATE))
                 changed = True

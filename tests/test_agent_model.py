@@ -8,6 +8,7 @@ from agent.dataplane import Status
 from agent.model import (EMPTY, InvalidGoalState, Kind, NeighborType, OutOfOrder,
                          apply_goal_state)
 from agent.plan import PlanCache, compile_plan
+from agent.recording import RecordingDataPlane
 from alcor.v1 import goalstate_pb2 as gs
 from tests.agent_helpers import (DELETE, UPDATE, delta, full, neighbor, port, subnet, vpc)
 
@@ -271,6 +272,11 @@ def test_different_ids_get_different_names():
 
 # --- incremental plans ------------------------------------------------------------------
 
+def await_(coro):
+    import asyncio
+    return asyncio.run(coro)
+
+
 def _tables(plan):
     fdb = {v: dict(e) for v, e in plan.fdb.items()}
     arp = {v: {s: dict(e) for s, e in per.items()} for v, per in plan.arp.items()}
@@ -287,6 +293,8 @@ def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
     cache, state = PlanCache(), base_state()
     state = apply_goal_state(state, delta(5, 6, vpcs=[vpc(B, 1002)]))
     cache.get(state)
+    driver = RecordingDataPlane("h", "192.168.0.3")
+    await_(driver.reconcile(state))
     rev = 6
     for _ in range(60):
         ops = []
@@ -308,6 +316,12 @@ def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
         state = apply_goal_state(state, delta(rev, rev + 1, neighbors=ops))
         rev += 1
         assert _tables(cache.get(state)) == _tables(compile_plan(state))
+        # The recording driver applies the changes to its entries; a fresh
+        # one builds them whole: the same entries either way.
+        await_(driver.reconcile(state))
+        fresh = RecordingDataPlane("h", "192.168.0.3")
+        await_(fresh.reconcile(state))
+        assert (driver.fdb, driver.arp) == (fresh.fdb, fresh.arp)
 
 
 def test_a_delta_shares_the_sections_it_does_not_touch():
@@ -322,3 +336,66 @@ def test_a_delta_shares_the_sections_it_does_not_touch():
     assert plan.ports["p1"] is before_plan.ports["p1"]
     assert "10.0.0.9" not in before_plan.arp[A][""]  # the previous plan is left as it was
     assert plan.arp[A][""]["10.0.0.9"].port_id == "n9"
+
+
+def test_member_list_updates_apply_to_the_list_held():
+    state = apply_goal_state(EMPTY, gs.HostGoalState(
+        host_name="h", update_type=gs.UPDATE_TYPE_FULL, revision=1,
+        security_group_members=[gs.SecurityGroupMembers(
+            group_id="g", ip_addresses=["10.0.0.1", "10.0.0.2", "fd00::1"])]))
+    after = apply_goal_state(state, gs.HostGoalState(
+        host_name="h", update_type=gs.UPDATE_TYPE_DELTA, base_revision=1, revision=2,
+        security_group_members=[gs.SecurityGroupMembers(
+            operation=gs.OPERATION_UPDATE, group_id="g", incremental=True,
+            added_ip_addresses=["10.0.0.3", "fd00::2"], removed_ip_addresses=["10.0.0.1"])]))
+    m = after.security_group_members["g"]
+    assert (m.ipv4, m.ipv6) == ({"10.0.0.2", "10.0.0.3"}, {"fd00::1", "fd00::2"})
+    assert state.security_group_members["g"].ipv4 == {"10.0.0.1", "10.0.0.2"}  # untouched
+
+
+def test_a_member_update_for_a_list_not_held_asks_for_a_full_state():
+    with pytest.raises(OutOfOrder):
+        apply_goal_state(EMPTY, gs.HostGoalState(
+            host_name="h", update_type=gs.UPDATE_TYPE_DELTA, base_revision=0, revision=2,
+            security_group_members=[gs.SecurityGroupMembers(
+                operation=gs.OPERATION_UPDATE, group_id="g", incremental=True,
+                added_ip_addresses=["10.0.0.3"])]))
+
+
+def test_filters_follow_member_and_group_updates_like_a_whole_compile():
+    def group(rules):
+        return gs.SecurityGroupState(id="g", rules=[gs.SecurityGroupRuleState(
+            id=f"r{i}", direction="ingress", ethertype="IPv4", protocol=proto,
+            remote_group_id="g") for i, proto in enumerate(rules)])
+
+    def ported(p, groups):
+        p.security_group_ids[:] = groups
+        p.port_security_enabled = True
+        return p
+
+    state = apply_goal_state(EMPTY, gs.HostGoalState(
+        host_name="h", update_type=gs.UPDATE_TYPE_FULL, revision=1, vpcs=[vpc(A, 1001)],
+        subnets=[subnet("sa", A, "10.0.0.0/24", "10.0.0.1")],
+        ports=[ported(port("p1", A, M1, [("sa", "10.0.0.2")], "ns1"), ["g"]),
+               ported(port("p2", A, M2, [("sa", "10.0.0.3")], "ns2"), ["g"])],
+        security_groups=[group(["tcp"])],
+        security_group_members=[gs.SecurityGroupMembers(group_id="g", ip_addresses=["10.0.0.2"])]))
+    cache = PlanCache()
+    first = cache.get(state)
+    steps = [
+        dict(security_group_members=[gs.SecurityGroupMembers(
+            operation=UPDATE, group_id="g", incremental=True, added_ip_addresses=["10.0.0.3"])]),
+        dict(security_groups=[group(["tcp", "udp"])]),
+        dict(ports=[ported(port("p2", A, M2, [("sa", "10.0.0.3")], "ns2", op=UPDATE), [])]),
+        dict(neighbors=[neighbor("n5", A, "10.0.0.5", "fa:16:3e:00:00:05", "192.168.0.2", 1001)]),
+    ]
+    for rev, step in enumerate(steps, start=1):
+        state = apply_goal_state(state, gs.HostGoalState(
+            host_name="h", update_type=gs.UPDATE_TYPE_DELTA, base_revision=rev, revision=rev + 1,
+            **step))
+        assert cache.get(state).filters == compile_plan(state).filters
+    plan = cache.get(state)
+    assert plan.filters["ns1"].sets[0][2] == {"10.0.0.2", "10.0.0.3"}
+    # No group left, port security still on: p2 allows nothing.
+    assert plan.filters["ns2"].ports[0].enforced and not plan.filters["ns2"].ports[0].ingress
+    assert first.filters["ns1"].sets[0][2] == {"10.0.0.2"}  # the first plan is untouched

@@ -144,7 +144,16 @@ def test_security_groups_and_members_reach_the_hosts_that_need_them():
     assert "h1" in hosts
     msg = delta_message("h1", h1, compile_host(snap, "h1"), 11, 12)
     assert [m.group_id for m in msg.security_group_members] == ["db"]
-    assert list(msg.security_group_members[0].ip_addresses) == ["10.0.0.2", "10.0.0.3"]
+    # Only the change goes out, not the whole list again.
+    m = msg.security_group_members[0]
+    assert (m.operation, m.incremental) == (gs.OPERATION_UPDATE, True)
+    assert (list(m.added_ip_addresses), list(m.removed_ip_addresses), list(m.ip_addresses)) == (
+        ["10.0.0.2"], [], [])
+    # On the host that makes the whole list.
+    from agent.model import EMPTY, apply_goal_state
+    held = apply_goal_state(EMPTY, full_message("h1", h1, 11))
+    after = apply_goal_state(held, msg)
+    assert after.security_group_members["db"].ipv4 == {"10.0.0.2", "10.0.0.3"}
 
 
 def test_router_reaches_hosts_of_its_vpc_and_marks_l3_neighbors():

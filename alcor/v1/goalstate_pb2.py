@@ -26,23 +26,23 @@ _sym_db = _symbol_database.Default()
 from alcor.v1 import common_pb2 as alcor_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61lcor/v1/goalstate.proto\x12\x08\x61lcor.v1\x1a\x15\x61lcor/v1/common.proto\"]\n\x08VpcState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0b\n\x03vni\x18\x03 \x01(\r\x12\x10\n\x08revision\x18\x04 \x01(\x03\"\x99\x01\n\x0bSubnetState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0e\n\x06vpc_id\x18\x03 \x01(\t\x12\x0c\n\x04\x63idr\x18\x04 \x01(\t\x12\x12\n\ngateway_ip\x18\x05 \x01(\t\x12\x12\n\nip_version\x18\x06 \x01(\x05\x12\x10\n\x08revision\x18\x07 \x01(\x03\"\x82\x02\n\tPortState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0e\n\x06vpc_id\x18\x03 \x01(\t\x12\x13\n\x0bmac_address\x18\x04 \x01(\t\x12$\n\tfixed_ips\x18\x05 \x03(\x0b\x32\x11.alcor.v1.FixedIp\x12\x11\n\tnamespace\x18\x06 \x01(\t\x12\x16\n\x0e\x61\x64min_state_up\x18\x07 \x01(\x08\x12\x1a\n\x12security_group_ids\x18\x08 \x03(\t\x12\x10\n\x08revision\x18\t \x01(\x03\x12\x1d\n\x15port_security_enabled\x18\n \x01(\x08\"\xea\x01\n\rNeighborState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\x0f\n\x07port_id\x18\x02 \x01(\t\x12\x0e\n\x06vpc_id\x18\x03 \x01(\t\x12\x11\n\tsubnet_id\x18\x04 \x01(\t\x12\x12\n\nip_address\x18\x05 \x01(\t\x12\x13\n\x0bmac_address\x18\x06 \x01(\t\x12\x0f\n\x07host_ip\x18\x07 \x01(\t\x12\x0b\n\x03vni\x18\x08 \x01(\r\x12$\n\x04type\x18\t \x01(\x0e\x32\x16.alcor.v1.NeighborType\x12\x10\n\x08revision\x18\n \x01(\x03\"\xbf\x01\n\x16SecurityGroupRuleState\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\x12\x11\n\tethertype\x18\x03 \x01(\t\x12\x10\n\x08protocol\x18\x04 \x01(\t\x12\x16\n\x0eport_range_min\x18\x05 \x01(\x05\x12\x16\n\x0eport_range_max\x18\x06 \x01(\x05\x12\x18\n\x10remote_ip_prefix\x18\x07 \x01(\t\x12\x17\n\x0fremote_group_id\x18\x08 \x01(\t\"\x8b\x01\n\x12SecurityGroupState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12/\n\x05rules\x18\x03 \x03(\x0b\x32 .alcor.v1.SecurityGroupRuleState\x12\x10\n\x08revision\x18\x04 \x01(\x03\"x\n\x14SecurityGroupMembers\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\x10\n\x08group_id\x18\x02 \x01(\t\x12\x14\n\x0cip_addresses\x18\x03 \x03(\t\x12\x10\n\x08revision\x18\x04 \x01(\x03\"F\n\x0fRouterInterface\x12\x11\n\tsubnet_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63idr\x18\x02 \x01(\t\x12\x12\n\ngateway_ip\x18\x03 \x01(\t\"\xa7\x01\n\x0bRouterState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0e\n\x06vpc_id\x18\x03 \x01(\t\x12-\n\ninterfaces\x18\x04 \x03(\x0b\x32\x19.alcor.v1.RouterInterface\x12\x13\n\x0bgateway_mac\x18\x05 \x01(\t\x12\x10\n\x08revision\x18\x06 \x01(\x03\"\xaf\x03\n\rHostGoalState\x12\x11\n\thost_name\x18\x01 \x01(\t\x12)\n\x0bupdate_type\x18\x02 \x01(\x0e\x32\x14.alcor.v1.UpdateType\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12\x15\n\rbase_revision\x18\x04 \x01(\x03\x12 \n\x04vpcs\x18\x05 \x03(\x0b\x32\x12.alcor.v1.VpcState\x12&\n\x07subnets\x18\x06 \x03(\x0b\x32\x15.alcor.v1.SubnetState\x12\"\n\x05ports\x18\x07 \x03(\x0b\x32\x13.alcor.v1.PortState\x12*\n\tneighbors\x18\x08 \x03(\x0b\x32\x17.alcor.v1.NeighborState\x12\x35\n\x0fsecurity_groups\x18\t \x03(\x0b\x32\x1c.alcor.v1.SecurityGroupState\x12>\n\x16security_group_members\x18\n \x03(\x0b\x32\x1e.alcor.v1.SecurityGroupMembers\x12&\n\x07routers\x18\x0b \x03(\x0b\x32\x15.alcor.v1.RouterState\"9\n\nAgentHello\x12\x11\n\thost_name\x18\x01 \x01(\t\x12\x18\n\x10\x61pplied_revision\x18\x02 \x01(\x03\"\xa5\x01\n\x0eResourceStatus\x12$\n\x04type\x18\x01 \x01(\x0e\x32\x16.alcor.v1.ResourceType\x12\n\n\x02id\x18\x02 \x01(\t\x12+\n\x06status\x18\x03 \x01(\x0e\x32\x1b.alcor.v1.ProgrammingStatus\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x10\n\x08revision\x18\x05 \x01(\x03\x12\x12\n\nelapsed_us\x18\x06 \x01(\r\"Q\n\x11ProgrammingReport\x12\x10\n\x08revision\x18\x01 \x01(\x03\x12*\n\x08statuses\x18\x02 \x03(\x0b\x32\x18.alcor.v1.ResourceStatus\"w\n\x17StreamGoalStatesRequest\x12%\n\x05hello\x18\x01 \x01(\x0b\x32\x14.alcor.v1.AgentHelloH\x00\x12-\n\x06report\x18\x02 \x01(\x0b\x32\x1b.alcor.v1.ProgrammingReportH\x00\x42\x06\n\x04kind\"G\n\x18StreamGoalStatesResponse\x12+\n\ngoal_state\x18\x01 \x01(\x0b\x32\x17.alcor.v1.HostGoalState\"\\\n\x10PortStatusRecord\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x11\n\thost_name\x18\x03 \x01(\t\x12\x15\n\rport_revision\x18\x04 \x01(\x03*|\n\tOperation\x12\x19\n\x15OPERATION_UNSPECIFIED\x10\x00\x12\x14\n\x10OPERATION_CREATE\x10\x01\x12\x14\n\x10OPERATION_UPDATE\x10\x02\x12\x14\n\x10OPERATION_DELETE\x10\x03\x12\x12\n\x0eOPERATION_INFO\x10\x04*V\n\nUpdateType\x12\x1b\n\x17UPDATE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11UPDATE_TYPE_DELTA\x10\x01\x12\x14\n\x10UPDATE_TYPE_FULL\x10\x02*Y\n\x0cNeighborType\x12\x1d\n\x19NEIGHBOR_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10NEIGHBOR_TYPE_L2\x10\x01\x12\x14\n\x10NEIGHBOR_TYPE_L3\x10\x02*\xce\x01\n\x0cResourceType\x12\x1d\n\x19RESOURCE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11RESOURCE_TYPE_VPC\x10\x01\x12\x18\n\x14RESOURCE_TYPE_SUBNET\x10\x02\x12\x16\n\x12RESOURCE_TYPE_PORT\x10\x03\x12\x1a\n\x16RESOURCE_TYPE_NEIGHBOR\x10\x04\x12 \n\x1cRESOURCE_TYPE_SECURITY_GROUP\x10\x05\x12\x18\n\x14RESOURCE_TYPE_ROUTER\x10\x06*\xe0\x01\n\x11ProgrammingStatus\x12\"\n\x1ePROGRAMMING_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aPROGRAMMING_STATUS_SUCCESS\x10\x01\x12\x1e\n\x1aPROGRAMMING_STATUS_FAILURE\x10\x02\x12\"\n\x1ePROGRAMMING_STATUS_INVALID_ARG\x10\x03\x12\x1e\n\x1aPROGRAMMING_STATUS_PENDING\x10\x04\x12#\n\x1fPROGRAMMING_STATUS_OUT_OF_ORDER\x10\x05\x32q\n\x10GoalStateService\x12]\n\x10StreamGoalStates\x12!.alcor.v1.StreamGoalStatesRequest\x1a\".alcor.v1.StreamGoalStatesResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61lcor/v1/goalstate.proto\x12\x08\x61lcor.v1\x1a\x15\x61lcor/v1/common.proto\"]\n\x08VpcState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0b\n\x03vni\x18\x03 \x01(\r\x12\x10\n\x08revision\x18\x04 \x01(\x03\"\x99\x01\n\x0bSubnetState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0e\n\x06vpc_id\x18\x03 \x01(\t\x12\x0c\n\x04\x63idr\x18\x04 \x01(\t\x12\x12\n\ngateway_ip\x18\x05 \x01(\t\x12\x12\n\nip_version\x18\x06 \x01(\x05\x12\x10\n\x08revision\x18\x07 \x01(\x03\"\x82\x02\n\tPortState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0e\n\x06vpc_id\x18\x03 \x01(\t\x12\x13\n\x0bmac_address\x18\x04 \x01(\t\x12$\n\tfixed_ips\x18\x05 \x03(\x0b\x32\x11.alcor.v1.FixedIp\x12\x11\n\tnamespace\x18\x06 \x01(\t\x12\x16\n\x0e\x61\x64min_state_up\x18\x07 \x01(\x08\x12\x1a\n\x12security_group_ids\x18\x08 \x03(\t\x12\x10\n\x08revision\x18\t \x01(\x03\x12\x1d\n\x15port_security_enabled\x18\n \x01(\x08\"\xea\x01\n\rNeighborState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\x0f\n\x07port_id\x18\x02 \x01(\t\x12\x0e\n\x06vpc_id\x18\x03 \x01(\t\x12\x11\n\tsubnet_id\x18\x04 \x01(\t\x12\x12\n\nip_address\x18\x05 \x01(\t\x12\x13\n\x0bmac_address\x18\x06 \x01(\t\x12\x0f\n\x07host_ip\x18\x07 \x01(\t\x12\x0b\n\x03vni\x18\x08 \x01(\r\x12$\n\x04type\x18\t \x01(\x0e\x32\x16.alcor.v1.NeighborType\x12\x10\n\x08revision\x18\n \x01(\x03\"\xbf\x01\n\x16SecurityGroupRuleState\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\x12\x11\n\tethertype\x18\x03 \x01(\t\x12\x10\n\x08protocol\x18\x04 \x01(\t\x12\x16\n\x0eport_range_min\x18\x05 \x01(\x05\x12\x16\n\x0eport_range_max\x18\x06 \x01(\x05\x12\x18\n\x10remote_ip_prefix\x18\x07 \x01(\t\x12\x17\n\x0fremote_group_id\x18\x08 \x01(\t\"\x8b\x01\n\x12SecurityGroupState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12/\n\x05rules\x18\x03 \x03(\x0b\x32 .alcor.v1.SecurityGroupRuleState\x12\x10\n\x08revision\x18\x04 \x01(\x03\"\xc7\x01\n\x14SecurityGroupMembers\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\x10\n\x08group_id\x18\x02 \x01(\t\x12\x14\n\x0cip_addresses\x18\x03 \x03(\t\x12\x10\n\x08revision\x18\x04 \x01(\x03\x12\x13\n\x0bincremental\x18\x05 \x01(\x08\x12\x1a\n\x12\x61\x64\x64\x65\x64_ip_addresses\x18\x06 \x03(\t\x12\x1c\n\x14removed_ip_addresses\x18\x07 \x03(\t\"F\n\x0fRouterInterface\x12\x11\n\tsubnet_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63idr\x18\x02 \x01(\t\x12\x12\n\ngateway_ip\x18\x03 \x01(\t\"\xa7\x01\n\x0bRouterState\x12&\n\toperation\x18\x01 \x01(\x0e\x32\x13.alcor.v1.Operation\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0e\n\x06vpc_id\x18\x03 \x01(\t\x12-\n\ninterfaces\x18\x04 \x03(\x0b\x32\x19.alcor.v1.RouterInterface\x12\x13\n\x0bgateway_mac\x18\x05 \x01(\t\x12\x10\n\x08revision\x18\x06 \x01(\x03\"\xaf\x03\n\rHostGoalState\x12\x11\n\thost_name\x18\x01 \x01(\t\x12)\n\x0bupdate_type\x18\x02 \x01(\x0e\x32\x14.alcor.v1.UpdateType\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12\x15\n\rbase_revision\x18\x04 \x01(\x03\x12 \n\x04vpcs\x18\x05 \x03(\x0b\x32\x12.alcor.v1.VpcState\x12&\n\x07subnets\x18\x06 \x03(\x0b\x32\x15.alcor.v1.SubnetState\x12\"\n\x05ports\x18\x07 \x03(\x0b\x32\x13.alcor.v1.PortState\x12*\n\tneighbors\x18\x08 \x03(\x0b\x32\x17.alcor.v1.NeighborState\x12\x35\n\x0fsecurity_groups\x18\t \x03(\x0b\x32\x1c.alcor.v1.SecurityGroupState\x12>\n\x16security_group_members\x18\n \x03(\x0b\x32\x1e.alcor.v1.SecurityGroupMembers\x12&\n\x07routers\x18\x0b \x03(\x0b\x32\x15.alcor.v1.RouterState\"9\n\nAgentHello\x12\x11\n\thost_name\x18\x01 \x01(\t\x12\x18\n\x10\x61pplied_revision\x18\x02 \x01(\x03\"\xa5\x01\n\x0eResourceStatus\x12$\n\x04type\x18\x01 \x01(\x0e\x32\x16.alcor.v1.ResourceType\x12\n\n\x02id\x18\x02 \x01(\t\x12+\n\x06status\x18\x03 \x01(\x0e\x32\x1b.alcor.v1.ProgrammingStatus\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x10\n\x08revision\x18\x05 \x01(\x03\x12\x12\n\nelapsed_us\x18\x06 \x01(\r\"Q\n\x11ProgrammingReport\x12\x10\n\x08revision\x18\x01 \x01(\x03\x12*\n\x08statuses\x18\x02 \x03(\x0b\x32\x18.alcor.v1.ResourceStatus\"w\n\x17StreamGoalStatesRequest\x12%\n\x05hello\x18\x01 \x01(\x0b\x32\x14.alcor.v1.AgentHelloH\x00\x12-\n\x06report\x18\x02 \x01(\x0b\x32\x1b.alcor.v1.ProgrammingReportH\x00\x42\x06\n\x04kind\"G\n\x18StreamGoalStatesResponse\x12+\n\ngoal_state\x18\x01 \x01(\x0b\x32\x17.alcor.v1.HostGoalState\"\\\n\x10PortStatusRecord\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x11\n\thost_name\x18\x03 \x01(\t\x12\x15\n\rport_revision\x18\x04 \x01(\x03*|\n\tOperation\x12\x19\n\x15OPERATION_UNSPECIFIED\x10\x00\x12\x14\n\x10OPERATION_CREATE\x10\x01\x12\x14\n\x10OPERATION_UPDATE\x10\x02\x12\x14\n\x10OPERATION_DELETE\x10\x03\x12\x12\n\x0eOPERATION_INFO\x10\x04*V\n\nUpdateType\x12\x1b\n\x17UPDATE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11UPDATE_TYPE_DELTA\x10\x01\x12\x14\n\x10UPDATE_TYPE_FULL\x10\x02*Y\n\x0cNeighborType\x12\x1d\n\x19NEIGHBOR_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10NEIGHBOR_TYPE_L2\x10\x01\x12\x14\n\x10NEIGHBOR_TYPE_L3\x10\x02*\xce\x01\n\x0cResourceType\x12\x1d\n\x19RESOURCE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11RESOURCE_TYPE_VPC\x10\x01\x12\x18\n\x14RESOURCE_TYPE_SUBNET\x10\x02\x12\x16\n\x12RESOURCE_TYPE_PORT\x10\x03\x12\x1a\n\x16RESOURCE_TYPE_NEIGHBOR\x10\x04\x12 \n\x1cRESOURCE_TYPE_SECURITY_GROUP\x10\x05\x12\x18\n\x14RESOURCE_TYPE_ROUTER\x10\x06*\xe0\x01\n\x11ProgrammingStatus\x12\"\n\x1ePROGRAMMING_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aPROGRAMMING_STATUS_SUCCESS\x10\x01\x12\x1e\n\x1aPROGRAMMING_STATUS_FAILURE\x10\x02\x12\"\n\x1ePROGRAMMING_STATUS_INVALID_ARG\x10\x03\x12\x1e\n\x1aPROGRAMMING_STATUS_PENDING\x10\x04\x12#\n\x1fPROGRAMMING_STATUS_OUT_OF_ORDER\x10\x05\x32q\n\x10GoalStateService\x12]\n\x10StreamGoalStates\x12!.alcor.v1.StreamGoalStatesRequest\x1a\".alcor.v1.StreamGoalStatesResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'alcor.v1.goalstate_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OPERATION']._serialized_start=2542
-  _globals['_OPERATION']._serialized_end=2666
-  _globals['_UPDATETYPE']._serialized_start=2668
-  _globals['_UPDATETYPE']._serialized_end=2754
-  _globals['_NEIGHBORTYPE']._serialized_start=2756
-  _globals['_NEIGHBORTYPE']._serialized_end=2845
-  _globals['_RESOURCETYPE']._serialized_start=2848
-  _globals['_RESOURCETYPE']._serialized_end=3054
-  _globals['_PROGRAMMINGSTATUS']._serialized_start=3057
-  _globals['_PROGRAMMINGSTATUS']._serialized_end=3281
+  _globals['_OPERATION']._serialized_start=2622
+  _globals['_OPERATION']._serialized_end=2746
+  _globals['_UPDATETYPE']._serialized_start=2748
+  _globals['_UPDATETYPE']._serialized_end=2834
+  _globals['_NEIGHBORTYPE']._serialized_start=2836
+  _globals['_NEIGHBORTYPE']._serialized_end=2925
+  _globals['_RESOURCETYPE']._serialized_start=2928
+  _globals['_RESOURCETYPE']._serialized_end=3134
+  _globals['_PROGRAMMINGSTATUS']._serialized_start=3137
+  _globals['_PROGRAMMINGSTATUS']._serialized_end=3361
   _globals['_VPCSTATE']._serialized_start=61
   _globals['_VPCSTATE']._serialized_end=154
   _globals['_SUBNETSTATE']._serialized_start=157
@@ -55,26 +55,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SECURITYGROUPRULESTATE']._serialized_end=1002
   _globals['_SECURITYGROUPSTATE']._serialized_start=1005
   _globals['_SECURITYGROUPSTATE']._serialized_end=1144
-  _globals['_SECURITYGROUPMEMBERS']._serialized_start=1146
-  _globals['_SECURITYGROUPMEMBERS']._serialized_end=1266
-  _globals['_ROUTERINTERFACE']._serialized_start=1268
-  _globals['_ROUTERINTERFACE']._serialized_end=1338
-  _globals['_ROUTERSTATE']._serialized_start=1341
-  _globals['_ROUTERSTATE']._serialized_end=1508
-  _globals['_HOSTGOALSTATE']._serialized_start=1511
-  _globals['_HOSTGOALSTATE']._serialized_end=1942
-  _globals['_AGENTHELLO']._serialized_start=1944
-  _globals['_AGENTHELLO']._serialized_end=2001
-  _globals['_RESOURCESTATUS']._serialized_start=2004
-  _globals['_RESOURCESTATUS']._serialized_end=2169
-  _globals['_PROGRAMMINGREPORT']._serialized_start=2171
-  _globals['_PROGRAMMINGREPORT']._serialized_end=2252
-  _globals['_STREAMGOALSTATESREQUEST']._serialized_start=2254
-  _globals['_STREAMGOALSTATESREQUEST']._serialized_end=2373
-  _globals['_STREAMGOALSTATESRESPONSE']._serialized_start=2375
-  _globals['_STREAMGOALSTATESRESPONSE']._serialized_end=2446
-  _globals['_PORTSTATUSRECORD']._serialized_start=2448
-  _globals['_PORTSTATUSRECORD']._serialized_end=2540
-  _globals['_GOALSTATESERVICE']._serialized_start=3283
-  _globals['_GOALSTATESERVICE']._serialized_end=3396
+  _globals['_SECURITYGROUPMEMBERS']._serialized_start=1147
+  _globals['_SECURITYGROUPMEMBERS']._serialized_end=1346
+  _globals['_ROUTERINTERFACE']._serialized_start=1348
+  _globals['_ROUTERINTERFACE']._serialized_end=1418
+  _globals['_ROUTERSTATE']._serialized_start=1421
+  _globals['_ROUTERSTATE']._serialized_end=1588
+  _globals['_HOSTGOALSTATE']._serialized_start=1591
+  _globals['_HOSTGOALSTATE']._serialized_end=2022
+  _globals['_AGENTHELLO']._serialized_start=2024
+  _globals['_AGENTHELLO']._serialized_end=2081
+  _globals['_RESOURCESTATUS']._serialized_start=2084
+  _globals['_RESOURCESTATUS']._serialized_end=2249
+  _globals['_PROGRAMMINGREPORT']._serialized_start=2251
+  _globals['_PROGRAMMINGREPORT']._serialized_end=2332
+  _globals['_STREAMGOALSTATESREQUEST']._serialized_start=2334
+  _globals['_STREAMGOALSTATESREQUEST']._serialized_end=2453
+  _globals['_STREAMGOALSTATESRESPONSE']._serialized_start=2455
+  _globals['_STREAMGOALSTATESRESPONSE']._serialized_end=2526
+  _globals['_PORTSTATUSRECORD']._serialized_start=2528
+  _globals['_PORTSTATUSRECORD']._serialized_end=2620
+  _globals['_GOALSTATESERVICE']._serialized_start=3363
+  _globals['_GOALSTATESERVICE']._serialized_end=3476
 # @@protoc_insertion_point(module_scope)

@@ -183,16 +183,22 @@ class SecurityGroupState(_message.Message):
     def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., id: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[SecurityGroupRuleState, _Mapping]]] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class SecurityGroupMembers(_message.Message):
-    __slots__ = ("operation", "group_id", "ip_addresses", "revision")
+    __slots__ = ("operation", "group_id", "ip_addresses", "revision", "incremental", "added_ip_addresses", "removed_ip_addresses")
     OPERATION_FIELD_NUMBER: _ClassVar[int]
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     IP_ADDRESSES_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    INCREMENTAL_FIELD_NUMBER: _ClassVar[int]
+    ADDED_IP_ADDRESSES_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_IP_ADDRESSES_FIELD_NUMBER: _ClassVar[int]
     operation: Operation
     group_id: str
     ip_addresses: _containers.RepeatedScalarFieldContainer[str]
     revision: int
-    def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., group_id: _Optional[str] = ..., ip_addresses: _Optional[_Iterable[str]] = ..., revision: _Optional[int] = ...) -> None: ...
+    incremental: bool
+    added_ip_addresses: _containers.RepeatedScalarFieldContainer[str]
+    removed_ip_addresses: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, operation: _Optional[_Union[Operation, str]] = ..., group_id: _Optional[str] = ..., ip_addresses: _Optional[_Iterable[str]] = ..., revision: _Optional[int] = ..., incremental: _Optional[bool] = ..., added_ip_addresses: _Optional[_Iterable[str]] = ..., removed_ip_addresses: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RouterInterface(_message.Message):
     __slots__ = ("subnet_id", "cidr", "gateway_ip")
