@@ -107,13 +107,14 @@ class ResourceStore(Generic[M]):
                 if rid in got:
                     yield got[rid]
 
-    async def _index_scan(self, attr: str, value: str, after: str) -> AsyncIterator[list[str]]:
+    async def _index_scan(self, attr: str, value: str, after: str,
+                          page: int = SCAN_PAGE) -> AsyncIterator[list[str]]:
         """Ids under one index value, in id order, after `after`, in pages."""
         prefix = keys.index(self.family, attr, value)
         start = prefix + after.encode() + b"\0" if after else prefix
         end = keys.prefix_end(prefix)
         while True:
-            kvs, more, _ = await self.store.range(start, end, limit=SCAN_PAGE, keys_only=True)
+            kvs, more, _ = await self.store.range(start, end, limit=page, keys_only=True)
             if kvs:
                 yield [kv.key[len(prefix):].decode() for kv in kvs]
             if not more or not kvs:
@@ -125,12 +126,12 @@ class ResourceStore(Generic[M]):
             async for m in self._by_ids(ids):
                 yield m
 
-    async def _scan_from(self, after: str) -> AsyncIterator[M]:
+    async def _scan_from(self, after: str, page: int = SCAN_PAGE) -> AsyncIterator[M]:
         start = self.key(after) + b"\0" if after else self._prefix
         end = keys.prefix_end(self._prefix)
         rev = 0
         while True:
-            kvs, more, at = await self.store.range(start, end, limit=SCAN_PAGE, revision=rev)
+            kvs, more, at = await self.store.range(start, end, limit=page, revision=rev)
             rev = rev or at
             items = [self.decode(kv) for kv in kvs]
             if self.enrich:
@@ -152,6 +153,9 @@ class ResourceStore(Generic[M]):
         filter offers a narrower one."""
         filters = q.filters
         simple = not q.sort and not q.page_reverse
+        # A page of `limit` needs limit + 1 items to know there is more:
+        # read that many at once, not a page and then another for one item.
+        page = min(q.limit + 1, SCAN_PAGE + 1) if simple and q.limit else SCAN_PAGE
         attr = next((a for a in self.indexes if a in filters), None)
         if attr is None and scope is not None and scope[0] in self.indexes:
             attr, values = scope[0], [scope[1]]
@@ -161,14 +165,14 @@ class ResourceStore(Generic[M]):
             source = self._by_ids(sorted(i for i in filters["id"] if not (simple and q.marker and i <= q.marker)))
         elif attr is not None and simple and len(values) == 1:
             # Index keys sort by resource id: page through them from the marker.
-            source = self._by_ids_stream(self._index_scan(attr, values[0], q.marker))
+            source = self._by_ids_stream(self._index_scan(attr, values[0], q.marker, page))
         elif attr is not None:
             ids = await self.index_ids(attr, values)
             if simple and q.marker:
                 ids = [i for i in ids if i > q.marker]
             source = self._by_ids(ids)
         else:
-            source = self._scan_from(q.marker if simple else "")
+            source = self._scan_from(q.marker if simple else "", page)
         if simple:
             # Key order is id order: stop as soon as one item past the page shows.
             items: list[M] = []
