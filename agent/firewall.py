@@ -133,9 +133,14 @@ def _group_statements(group: SecurityGroup) -> tuple[tuple[str, ...], tuple[str,
 
 def namespace_filter(namespace: str, ports: Iterable[PortFilter],
                      members: Mapping[str, GroupMembers]) -> NamespaceFilter:
-    ports = tuple(sorted(ports, key=lambda p: p.interface))
+    ports = tuple(ports)
+    if len(ports) == 1:  # the usual namespace: one VM or pod, one port
+        remote = ports[0].remote_groups
+    else:
+        ports = tuple(sorted(ports, key=lambda p: p.interface))
+        remote = frozenset().union(*(pf.remote_groups for pf in ports))
     sets = []
-    for gid, ipv6 in sorted(set().union(*(pf.remote_groups for pf in ports))):
+    for gid, ipv6 in (sorted(remote) if len(remote) > 1 else remote):
         m = members.get(gid)
         ips = (m.ipv6 if ipv6 else m.ipv4) if m else frozenset()
         sets.append((set_name(gid, ipv6), ipv6, ips))

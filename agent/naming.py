@@ -9,6 +9,7 @@ the Linux driver also checks its IFLA_IFALIAS marker before deleting one.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 
 BRIDGE_PREFIX = "br-"
@@ -35,6 +36,7 @@ _HEX = frozenset("0123456789abcdef")
 IFNAMSIZ = 15
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def short_hash(resource_id: str, digits: int) -> str:
     return hashlib.blake2s(resource_id.encode(), digest_size=8).hexdigest()[:digits]
 

@@ -113,17 +113,25 @@ def _invalid(kind: Kind, id_: str, reason: str, revision: int = 0) -> Outcome:
 
 
 class _Networks:
-    """ip_network objects per subnet, built once per compile."""
+    """Each subnet as (family, network as an integer, mask), built once per
+    compile: a FULL state of 10,000 ports checks 10,000 addresses, and
+    inet_pton with integer masks is several times cheaper than ipaddress."""
 
     def __init__(self, state: HostState):
         self.state = state
-        self.cache: dict[str, ipaddress.IPv4Network | ipaddress.IPv6Network] = {}
+        self.cache: dict[str, tuple[int, int, int]] = {}
 
     def contains(self, subnet_id: str, ip: str) -> bool:
         net = self.cache.get(subnet_id)
         if net is None:
-            net = self.cache[subnet_id] = ipaddress.ip_network(self.state.subnets[subnet_id].cidr)
-        return ipaddress.ip_address(ip) in net
+            n = ipaddress.ip_network(self.state.subnets[subnet_id].cidr)
+            family = socket.AF_INET if n.version == 4 else socket.AF_INET6
+            net = self.cache[subnet_id] = (family, int(n.network_address), int(n.netmask))
+        family, base, mask = net
+        try:
+            return int.from_bytes(socket.inet_pton(family, ip), "big") & mask == base
+        except OSError:
+            return False  # the other family
 
 
 def _port_plan(port: Port, vpc: VpcPlan, state: HostState, nets: _Networks) -> PortPlan | str:

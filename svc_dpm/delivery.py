@@ -28,7 +28,8 @@ from runtime.errors import InvalidInput
 from runtime.store import Store
 from runtime.watch import Change, _scan_at, list_and_watch
 from runtime.workqueue import KeyedQueue
-from svc_dpm.goalstate import HostState, TableDeltas, compile_host, delta_message, full_message
+from svc_dpm.goalstate import (HostState, TableDeltas, compile_host, delta_message, full_message,
+                               port_state)
 from svc_dpm.snapshot import PORTS, PREFIXES, Snapshot
 from svc_dpm.status import StatusWriter, from_resource_status
 
@@ -94,7 +95,12 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         for c in changes:
             if c.value is not None and c.key.startswith(PORTS):
                 p = self.snap.ports.get(c.key[len(PORTS):].decode())
-                if p is not None and p.binding_host_id in self.streams:
+                if p is None or not p.binding_host_id:
+                    continue
+                # Built now, once: every compile of its host shares it, and a
+                # host that connects later finds its ports ready.
+                port_state(self.snap, p)
+                if p.binding_host_id in self.streams:
                     self._urgent.add(p.binding_host_id)
         for n in nets:
             hosts |= self.snap.hosts_of_network(n)

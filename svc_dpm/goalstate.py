@@ -108,11 +108,7 @@ def compile_host(snap: Snapshot, host: str) -> HostState:
                 st.subnets[s.id] = gs.SubnetState(operation=CREATE, id=s.id, vpc_id=s.network_id,
                                                   cidr=s.cidr, gateway_ip=gw, ip_version=s.ip_version,
                                                   revision=s.revision_number)
-        st.ports[p.id] = gs.PortState(
-            operation=CREATE, id=p.id, vpc_id=p.network_id, mac_address=p.mac_address,
-            fixed_ips=p.fixed_ips, namespace=namespace_of(p), admin_state_up=p.admin_state_up,
-            security_group_ids=p.security_groups, revision=p.revision_number,
-            port_security_enabled=p.port_security_enabled)
+        st.ports[p.id] = port_state(snap, p)
         if p.port_security_enabled:
             for gid in p.security_groups:
                 if gid not in st.security_groups and gid in snap.groups:
@@ -128,6 +124,19 @@ def compile_host(snap: Snapshot, host: str) -> HostState:
         if r.network_id in st.vpcs and r.subnet_ids and r.admin_state_up:
             st.routers[r.id] = _router_state(snap, r)
     return st
+
+
+def port_state(snap: Snapshot, p: port_pb2.Port) -> gs.PortState:
+    cached = snap.port_states.get(p.id)
+    if cached is not None and cached[0] == p.revision_number:
+        return cached[1]
+    state = gs.PortState(
+        operation=CREATE, id=p.id, vpc_id=p.network_id, mac_address=p.mac_address,
+        fixed_ips=p.fixed_ips, namespace=namespace_of(p), admin_state_up=p.admin_state_up,
+        security_group_ids=p.security_groups, revision=p.revision_number,
+        port_security_enabled=p.port_security_enabled)
+    snap.port_states[p.id] = (p.revision_number, state)
+    return state
 
 
 def _group_state(snap: Snapshot, g) -> gs.SecurityGroupState:

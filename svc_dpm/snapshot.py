@@ -44,6 +44,10 @@ class Snapshot:
     # every host with ports in it.
     group_cache: dict[str, tuple] = field(default_factory=dict)
     port_entries: dict[str, tuple] = field(default_factory=dict)
+    # Port id -> (revision, its PortState): built once per revision of the
+    # port, so a host's compile makes no new objects for unchanged ports and
+    # its delta compares them by identity.
+    port_states: dict[str, tuple] = field(default_factory=dict)
     _node_ids: dict[str, str] = field(default_factory=dict)  # node id -> name
 
     @classmethod
@@ -99,6 +103,7 @@ class Snapshot:
                 if prefix == PORTS:
                     deleted_ports.append(rid)
                     self.port_entries.pop(rid, None)
+                    self.port_states.pop(rid, None)
             else:
                 new = self._put(prefix, c.key, c.value, c.mod_revision)
                 if prefix == PORTS:
