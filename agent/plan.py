@@ -23,6 +23,7 @@ import ipaddress
 import socket
 import weakref
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from agent import firewall, naming
 from agent.dataplane import Outcome, Status
@@ -39,8 +40,7 @@ class VpcPlan:
     revision: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PortPlan:
+class PortPlan(NamedTuple):  # a tuple: a FULL state builds 10,000 of them
     port_id: str
     vpc_id: str
     bridge: str

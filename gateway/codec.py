@@ -99,6 +99,12 @@ _WELL_KNOWN: dict[str, Printer] = {
 EMPTY_LISTS = "empty_lists"
 
 
+def _or_empty(conv: Callable, empty: type) -> Callable:
+    def convert(values):
+        return conv(values) if values else empty()
+    return convert
+
+
 class Printers:
     """Builds and caches one printer per message type."""
 
@@ -154,33 +160,33 @@ class Printers:
         return one
 
     def _build(self, desc: _d.Descriptor) -> Printer:
-        defaults: dict[str, Any] = {}
-        convert: dict[int, tuple[str, Callable]] = {}
+        # Fields are read by name, not through ListFields(): building the
+        # (descriptor, value) list costs more than the reads (a page prints
+        # 1,000 ports). Every field without presence prints, its default
+        # when unset; a field with presence prints only when set.
+        plain: list[tuple[str, str, Callable | None]] = []
+        present: list[tuple[str, str, Callable]] = []
         for fd in desc.fields:
             if fd.name == EMPTY_LISTS:
                 continue  # input only: never printed
             conv = self.value(fd)
-            convert[fd.number] = (fd.json_name, conv)
-            if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
-                defaults[fd.json_name] = {}
-            elif fd.is_repeated:
-                defaults[fd.json_name] = []
-            elif not fd.has_presence:
-                if fd.type == FD.TYPE_ENUM:
-                    defaults[fd.json_name] = fd.enum_type.values_by_number[0].name \
-                        if 0 in fd.enum_type.values_by_number else 0
-                elif fd.type == FD.TYPE_BYTES:
-                    defaults[fd.json_name] = ""
-                else:
-                    defaults[fd.json_name] = fd.default_value
-            # Fields with presence appear only when set (after the others).
+            if fd.is_repeated:
+                # A map or list: converted when it holds anything.
+                empty = dict if fd.message_type is not None and fd.message_type.GetOptions().map_entry else list
+                plain.append((fd.json_name, fd.name, _or_empty(conv, empty)))
+            elif fd.has_presence:
+                present.append((fd.json_name, fd.name, conv))
+            else:
+                plain.append((fd.json_name, fd.name, None if conv is _identity else conv))
 
         def printer(m: Message) -> dict:
-            out = defaults.copy()
-            for fd, value in m.ListFields():
-                named = convert.get(fd.number)
-                if named is not None:
-                    out[named[0]] = named[1](value)
+            out = {}
+            for json_name, name, conv in plain:
+                value = getattr(m, name)
+                out[json_name] = value if conv is None else conv(value)
+            for json_name, name, conv in present:
+                if m.HasField(name):
+                    out[json_name] = conv(getattr(m, name))
             return out
 
         return printer

@@ -41,6 +41,10 @@ class ResourceStore(Generic[M]):
         # Fills attributes kept outside the resource's own key (a port's
         # data-plane status) on whatever is read for a caller, before filters.
         self.enrich = enrich
+        # Lists are served from a mirror (runtime/mirror.py) when one is set
+        # and has caught up; it fills those attributes from its side records.
+        self.mirror = None
+        self.enrich_from_mirror: Callable[[M, object], None] | None = None
         self._prefix = keys.resources(family)
 
     # --- encoding ------------------------------------------------------------
@@ -142,6 +146,22 @@ class ResourceStore(Generic[M]):
                 return
             start = kvs[-1].key + b"\0"
 
+    async def _from_mirror(self, mirror, filters, attr, values, simple: bool, marker: str):
+        after = marker if simple else ""
+        if "id" in filters:
+            items = mirror.each(sorted(i for i in filters["id"] if not (after and i <= after)))
+        elif attr is not None:
+            ids = mirror.ids_by(attr, values[0], after) if len(values) == 1 else sorted(
+                {i for v in values for i in mirror.ids_by(attr, v, after)})
+            items = mirror.each(ids)
+        else:
+            items = mirror.after(after)
+        enrich = self.enrich_from_mirror
+        for m in items:
+            if enrich is not None:
+                enrich(m, mirror)
+            yield m
+
     async def list(
         self,
         q: ListQuery,
@@ -161,7 +181,12 @@ class ResourceStore(Generic[M]):
             attr, values = scope[0], [scope[1]]
         elif attr is not None:
             values = sorted(filters[attr])
-        if "id" in filters:
+        mirror = self.mirror
+        if mirror is not None and await mirror.caught_up():
+            # No await from here to the end of the page: the mirror cannot
+            # move under it.
+            source = self._from_mirror(mirror, filters, attr, values if attr else [], simple, q.marker)
+        elif "id" in filters:
             source = self._by_ids(sorted(i for i in filters["id"] if not (simple and q.marker and i <= q.marker)))
         elif attr is not None and simple and len(values) == 1:
             # Index keys sort by resource id: page through them from the marker.

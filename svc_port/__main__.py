@@ -12,8 +12,10 @@ async def register(server, store, settings) -> Registration:
     t = settings.rpc_timeout
     chans = [channel(a, t) for a in (settings.vpc_addr, settings.ip_addr, settings.mac_addr,
                                      settings.dpm_addr)]
+    ports = PortStore(store)
+    mirror = ports.mirror()
     orch = PortOrchestrator(
-        PortStore(store), settings,
+        ports, settings,
         vpc=network_pb2_grpc.NetworkServiceStub(chans[0]),
         ipam=ipam_pb2_grpc.IpamServiceStub(chans[1]),
         macs=mac_pb2_grpc.MacServiceStub(chans[2]),
@@ -28,7 +30,7 @@ async def register(server, store, settings) -> Registration:
 
     return Registration(
         services=[port_pb2.DESCRIPTOR.services_by_name["PortService"].full_name],
-        background=[orch.finish_pending_releases],
+        background=[orch.finish_pending_releases, mirror.run],
         on_stop=[close],
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from alcor.v1 import goalstate_pb2, port_pb2
 from runtime import keys
+from runtime.mirror import Mirror
 from runtime.resources import ResourceStore
 from runtime.errors import NotFound
 from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict, Unit
@@ -15,11 +16,26 @@ from svc_port.ports import port_status
 INDEXES = ("network_id", "device_id", "binding_host_id", "project_id", "security_groups")
 
 
+def _status_from_mirror(p: port_pb2.Port, mirror: Mirror) -> None:
+    # The mirror's own object: status is derived, recomputed on every read.
+    p.status, p.status_reason = port_status(p, mirror.side.get(p.id) if p.binding_host_id else None)
+
+
 class PortStore:
     def __init__(self, store: Store):
         self.store = store
         self.ports = ResourceStore(store, "ports", port_pb2.Port, "Port", indexes=INDEXES,
                                    enrich=self.attach_status)
+
+    def mirror(self) -> Mirror:
+        """A watch-fed copy of the ports and their statuses that lists are
+        served from (ResourceStore.list falls back to etcd while it is not
+        ready). Run its `run()` in the background."""
+        m = Mirror(self.store, keys.resources("ports"), self.ports.decode, INDEXES,
+                   side_prefix=keys.PORT_STATUSES, side_decode=goalstate_pb2.PortStatusRecord.FromString)
+        self.ports.mirror = m
+        self.ports.enrich_from_mirror = _status_from_mirror
+        return m
 
     async def attach_status(self, ports: list[port_pb2.Port]) -> None:
         """A port's status follows its data plane: svc_dpm records what the
