@@ -49,6 +49,7 @@ class Mirror(Generic[M]):
         self.by: dict[str, dict[str, list[str]]] = {a: {} for a in self.indexes}
         self.revision = 0
         self.ready = False
+        self.snapshots = 0  # full lists taken (1, unless the watch broke)
         self._advanced = asyncio.Condition()
 
     async def run(self) -> None:
@@ -60,6 +61,7 @@ class Mirror(Generic[M]):
 
     async def _on_snapshot(self, listed: dict[bytes, list[KV]], revision: int) -> None:
         self.ready = False
+        self.snapshots += 1
         self.items, self.side = {}, {}
         self.by = {a: {} for a in self.indexes}
         for kv in listed[self.prefix]:  # in key order, i.e. id order: appends
@@ -85,7 +87,7 @@ class Mirror(Generic[M]):
                         if i < len(self.ids) and self.ids[i] == rid:
                             del self.ids[i]
                     continue
-                m = self.decode(KV(c.key, c.value, c.mod_revision))
+                m = self.decode(KV(c.key, c.value, c.mod_revision, 0))
                 self.items[rid] = m
                 self._index(m, add=True)
                 if old is None:
