@@ -5,9 +5,15 @@ agents' reports into port status.
 Level-triggered: a change only marks hosts dirty; a worker computes the
 host's whole desired state from the snapshot and sends the difference from
 what that stream was last sent. A host is never worked by two workers at
-once (KeyedQueue), and a host hears from us at most once per min_interval
-while changes keep coming, so a bulk create reaches each host in a bounded
-number of messages however many ports it holds.
+once (KeyedQueue). A host's pushes are paced on two tracks: changes of its
+own ports (someone waits for them to be ACTIVE) and the fan-out of other
+hosts' changes (neighbors, members). On each track, after a push the host
+waits an interval that starts at min_interval and grows fourfold up to
+MAX_INTERVAL while pushes keep coming, and starts over once the track has
+been quiet. So a host's own new port goes out at once unless its own ports
+are part of a burst, fan-out never delays it, and a bulk create reaches each
+host in a number of messages that grows with the log of its duration, not
+with its ports.
 
 Durability: the desired state of every host is a pure function of what etcd
 holds (the ports and what they reference), and a reconnecting agent states
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from alcor.v1 import goalstate_pb2 as gs
@@ -34,6 +41,13 @@ from svc_dpm.snapshot import PORTS, PREFIXES, Snapshot
 from svc_dpm.status import StatusWriter, from_resource_status
 
 log = logging.getLogger("alcor.svc_dpm.delivery")
+
+# Pacing of a host's pushes while changes keep coming (see the module doc).
+PACE_GROWTH = 4
+MAX_INTERVAL = 2.0
+OWN_QUIET = 1.0  # seconds without a push of its own ports: a new one goes at once
+URGENT_TXN_PORTS = 8  # at most this many ports in a transaction: not a bulk
+FAN_QUIET = 3.0
 
 
 @dataclass
@@ -58,15 +72,12 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self.status = StatusWriter(store)
         self.min_interval = min_interval
         self.workers = workers
-        self._next_allowed: dict[str, float] = {}
         self._deferred: set[str] = set()
-        # Hosts whose own ports changed: someone waits for those ports to be
-        # ACTIVE, so they skip the per-host rate limit (which is there for
-        # the fan-out: neighbor and member updates of other hosts' ports)
-        # unless their last push skipped it too: a bulk binding many ports
-        # to a host still reaches it in a bounded number of messages.
+        # Per track and host: (current interval, last push on that track).
+        self._own: dict[str, tuple[float, float]] = {}
+        self._fan: dict[str, tuple[float, float]] = {}
+        # Hosts whose own ports changed since their last push.
         self._urgent: set[str] = set()
-        self._last_urgent: dict[str, float] = {}
 
     # --- the watch side ------------------------------------------------------
 
@@ -92,6 +103,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
 
     async def _on_changes(self, changes: list[Change], revision: int) -> None:
         hosts, nets, deleted = self.snap.apply(changes, revision)
+        per_txn = Counter(c.mod_revision for c in changes if c.key.startswith(PORTS))
         for c in changes:
             if c.value is not None and c.key.startswith(PORTS):
                 p = self.snap.ports.get(c.key[len(PORTS):].decode())
@@ -100,7 +112,10 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                 # Built now, once: every compile of its host shares it, and a
                 # host that connects later finds its ports ready.
                 port_state(self.snap, p)
-                if p.binding_host_id in self.streams:
+                # A port of a small transaction is someone's single create,
+                # waited on; a bulk's ports arrive 128 a transaction and are
+                # paced with the fan-out, so a bulk costs a host a few messages.
+                if p.binding_host_id in self.streams and per_txn[c.mod_revision] <= URGENT_TXN_PORTS:
                     self._urgent.add(p.binding_host_id)
         for n in nets:
             hosts |= self.snap.hosts_of_network(n)
@@ -123,19 +138,19 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
             deltas = TableDeltas()
             for host in batch:
                 try:
-                    wait = self._next_allowed.get(host, 0.0) - started
-                    if host in self._urgent:
-                        self._urgent.discard(host)
-                        if started - self._last_urgent.get(host, -1e9) >= self.min_interval:
-                            self._last_urgent[host] = started
-                            wait = 0
+                    own = host in self._urgent
+                    track = self._own if own else self._fan
+                    interval, last = track.get(host, (0.0, -1e9))
+                    wait = last + interval - started
                     if wait > 0:
                         # Rate-limit per host: one timer brings it back when allowed.
                         if host not in self._deferred:
                             self._deferred.add(host)
                             asyncio.get_running_loop().call_later(wait, self._undefer, host)
                         continue
-                    self._push(host, deltas)
+                    if self._push(host, deltas):
+                        self._urgent.discard(host)
+                        self._pace(track, host, started, OWN_QUIET if own else FAN_QUIET)
                 except Exception:
                     log.exception("pushing goal state to %s", host)
                 finally:
@@ -152,18 +167,27 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self._deferred.discard(host)
         self.queue.add(host)
 
-    def _push(self, host: str, deltas: TableDeltas) -> None:
+    def _push(self, host: str, deltas: TableDeltas) -> bool:
+        """Sends the host what changed; False when nothing did (or no stream)."""
         stream = self.streams.get(host)
         if stream is None or stream.sent is None:
-            return
+            return False
         new = compile_host(self.snap, host)
         msg = delta_message(host, stream.sent, new, stream.sent_revision, self.snap.revision, deltas)
         if msg is None:
-            return
+            return False
         stream.sent, stream.sent_revision = new, self.snap.revision
         stream.messages += 1
-        self._next_allowed[host] = time.monotonic() + self.min_interval
         stream.queue.put_nowait(msg)
+        return True
+
+    def _pace(self, track: dict, host: str, now: float, quiet: float) -> None:
+        interval, last = track.get(host, (0.0, -1e9))
+        if now - last > quiet:
+            interval = self.min_interval  # the track was quiet: start over
+        else:
+            interval = min(max(interval, self.min_interval) * PACE_GROWTH, MAX_INTERVAL)
+        track[host] = (interval, now)
 
     # --- the agent side --------------------------------------------------------
 
