@@ -64,3 +64,25 @@ class Idempotency:
         the work. A concurrent duplicate fails its guard and, retried, finds
         the record."""
         return Unit([Absent(self._key(k))], [Put(self._key(k), outcome, await self._current_lease())])
+
+
+def plan_batch(keyed: list[tuple[object, str]], recorded=frozenset()):
+    """The calls of an allocation batch that need the work: duplicates of one
+    key in the batch (a retry racing its original) become one call whose
+    outcome they share, and a call whose key was recorded needs none.
+    Returns (calls, their keys, slot per input: index into calls, or None
+    for a recorded one)."""
+    first: dict[str, int] = {}
+    calls, call_keys, slot = [], [], []
+    for c, k in keyed:
+        if k in recorded:
+            slot.append(None)
+        elif k and k in first:
+            slot.append(first[k])
+        else:
+            if k:
+                first[k] = len(calls)
+            slot.append(len(calls))
+            calls.append(c)
+            call_keys.append(k)
+    return calls, call_keys, slot

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from alcor.v1 import ipam_pb2, network_pb2, subnet_pb2
 from runtime import bitmap, keys
-from runtime.idempotency import Idempotency
+from runtime.idempotency import Idempotency, plan_batch
 from runtime.errors import AlcorError, InvalidInput, NotFound
 from runtime.resources import ResourceStore
 from runtime.retry import on_conflict
@@ -85,38 +85,14 @@ class IpamStore:
 
     async def _allocate_known(self, keyed, nets, subnets, stored):
         # Keys are not looked up: a recorded one fails its Absent guard.
-        first: dict[str, int] = {}
-        calls, call_keys, slot = [], [], []
-        for c, k in keyed:
-            if k and k in first:
-                slot.append(first[k])
-                continue
-            if k:
-                first[k] = len(calls)
-            slot.append(len(calls))
-            calls.append(c)
-            call_keys.append(k)
+        calls, call_keys, slot = plan_batch(keyed)
         outcomes = await self._decide_and_write(calls, call_keys, nets, subnets, stored, strict=True)
         return [outcomes[i] for i in slot]
 
     @on_conflict
     async def _allocate_read(self, keyed: list[tuple[Call, str]]) -> list[list[ipam_pb2.IpAllocation] | AlcorError]:
         recorded = await self.idempotency.recorded_many([k for _, k in keyed])
-        # Duplicates of one key in one batch (a retry racing its original) are
-        # one allocation: the first does the work, the others share its outcome.
-        todo: dict[str, int] = {}
-        calls, call_keys, slot = [], [], []
-        for c, k in keyed:
-            if k in recorded:
-                slot.append(None)
-            elif k and k in todo:
-                slot.append(todo[k])
-            else:
-                if k:
-                    todo[k] = len(calls)
-                slot.append(len(calls))
-                calls.append(c)
-                call_keys.append(k)
+        calls, call_keys, slot = plan_batch(keyed, recorded)
         fresh = await self._allocate(calls, call_keys) if calls else []
         return [list(ipam_pb2.AllocateIpsResponse.FromString(recorded[k]).allocations) if i is None else fresh[i]
                 for (_, k), i in zip(keyed, slot)]

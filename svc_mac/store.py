@@ -11,7 +11,7 @@ from alcor.v1 import mac_pb2
 from runtime import bitmap, keys
 from runtime.blockstore import BlockChange, KnownBlocks, write_blocks
 from runtime.errors import AlcorError, InvalidInput
-from runtime.idempotency import Idempotency
+from runtime.idempotency import Idempotency, plan_batch
 from runtime.retry import on_conflict
 from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict, Unit
 from svc_mac import macs
@@ -88,17 +88,7 @@ class MacStore:
 
     async def _allocate_known(self, keyed: list[tuple[Call, str]], window: range) -> list[list[str] | AlcorError]:
         # Keys are not looked up: a recorded one fails its Absent guard.
-        first: dict[str, int] = {}
-        calls, call_keys, slot = [], [], []
-        for c, k in keyed:
-            if k and k in first:
-                slot.append(first[k])
-                continue
-            if k:
-                first[k] = len(calls)
-            slot.append(len(calls))
-            calls.append(c)
-            call_keys.append(k)
+        calls, call_keys, slot = plan_batch(keyed)
         stored = {i % macs.BLOCKS: v for i, v in self._blocks.get(window).items()}
         outcomes = await self._decide_and_write(calls, call_keys, stored, window, [], strict=True)
         return [outcomes[i] for i in slot]
@@ -106,21 +96,7 @@ class MacStore:
     @on_conflict
     async def _allocate_read(self, keyed: list[tuple[Call, str]]) -> list[list[str] | AlcorError]:
         recorded = await self.idempotency.recorded_many([k for _, k in keyed])
-        # Duplicates of one key in one batch (a retry racing its original) are
-        # one allocation: the first does the work, the others share its outcome.
-        todo: dict[str, int] = {}
-        calls, call_keys, slot = [], [], []
-        for c, k in keyed:
-            if k in recorded:
-                slot.append(None)
-            elif k and k in todo:
-                slot.append(todo[k])
-            else:
-                if k:
-                    todo[k] = len(calls)
-                slot.append(len(calls))
-                calls.append(c)
-                call_keys.append(k)
+        calls, call_keys, slot = plan_batch(keyed, recorded)
         fresh = await self._allocate(calls, call_keys) if calls else []
         return [list(mac_pb2.AllocateMacsResponse.FromString(recorded[k]).mac_addresses) if i is None else fresh[i]
                 for (_, k), i in zip(keyed, slot)]
