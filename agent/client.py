@@ -156,9 +156,12 @@ class Agent:
             # Each message hears about its own entries, and about whatever
             # else changed status: a neighbor update to a host of 1,000 ports
             # is answered in a few bytes, not with 1,000 unchanged statuses.
-            carried = {(kind, id_) for msg in batch for kind, id_, _ in entry_ids(msg)}
-            statuses = [o.to_proto() for o in outcomes
-                        if (o.kind, o.id) in carried or (o.kind, o.id, o.status, o.reason) in changed]
+            if any(msg.update_type == gs_pb2.UPDATE_TYPE_FULL for msg in batch):
+                statuses = [o.to_proto() for o in outcomes]  # a FULL state carries everything
+            else:
+                carried = {(kind, id_) for msg in batch for kind, id_, _ in entry_ids(msg)}
+                statuses = [o.to_proto() for o in outcomes if (o.kind, o.id) in carried
+                            or (o.kind, o.id, o.status, o.reason) in changed]
             return [a if a is not None else
                     gs_pb2.ProgrammingReport(revision=msg.revision, statuses=statuses)
                     for a, msg in zip(answers, batch)]
