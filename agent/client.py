@@ -159,7 +159,12 @@ class Agent:
             if any(msg.update_type == gs_pb2.UPDATE_TYPE_FULL for msg in batch):
                 statuses = [o.to_proto() for o in outcomes]  # a FULL state carries everything
             else:
-                carried = {(kind, id_) for msg in batch for kind, id_, _ in entry_ids(msg)}
+                # Nearly every outcome is a port's: name the message's ports
+                # first, and walk its other entries (thousands of neighbors)
+                # only when an outcome of another kind needs them.
+                carried = {(Kind.PORT, p.id) for msg in batch for p in msg.ports}
+                if any(o.kind is not Kind.PORT for o in outcomes):
+                    carried |= {(kind, id_) for msg in batch for kind, id_, _ in entry_ids(msg)}
                 statuses = [o.to_proto() for o in outcomes if (o.kind, o.id) in carried
                             or (o.kind, o.id, o.status, o.reason) in changed]
             return [a if a is not None else

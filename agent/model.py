@@ -19,6 +19,7 @@ may bring them in any order.
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 import operator
 import weakref
@@ -297,12 +298,20 @@ def port_from(m: gs_pb2.PortState) -> Port:
 
 def neighbor_from(m: gs_pb2.NeighborState) -> Neighbor:
     # The hot path of a FULL state (10,000s of entries): read each field once.
-    port_id, vpc_id = m.port_id, m.vpc_id
+    return _neighbor(m.port_id, m.vpc_id, m.subnet_id, m.ip_address, m.mac_address, m.host_ip,
+                     m.vni, m.type, m.revision)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _neighbor(port_id: str, vpc_id: str, subnet_id: str, ip: str, mac: str, host_ip: str,
+              vni: int, type_: int, revision: int) -> Neighbor:
+    """Validated once per distinct entry: the same entry reaches an agent
+    again on every FULL state, and every agent of a process shares it."""
     _required(port_id, "neighbor port_id")
     _required(vpc_id, "neighbor vpc_id")
-    kind = NeighborType.L3 if m.type == gs_pb2.NEIGHBOR_TYPE_L3 else NeighborType.L2
-    return Neighbor(port_id, vpc_id, m.subnet_id, _ip(m.ip_address)[1], _mac(m.mac_address),
-                    _ip(m.host_ip, "host IP")[1], _vni(m.vni), kind, m.revision)
+    kind = NeighborType.L3 if type_ == gs_pb2.NEIGHBOR_TYPE_L3 else NeighborType.L2
+    return Neighbor(port_id, vpc_id, subnet_id, _ip(ip)[1], _mac(mac), _ip(host_ip, "host IP")[1],
+                    _vni(vni), kind, revision)
 
 
 # Protocol names Neutron accepts, as nft spells them; numbers pass through.

@@ -19,6 +19,7 @@ Neighbors are kept as the model's own objects, grouped per VPC, so compiling
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import weakref
@@ -112,6 +113,13 @@ def _invalid(kind: Kind, id_: str, reason: str, revision: int = 0) -> Outcome:
     return Outcome(kind, id_, Status.INVALID_ARG, reason, 0, revision)
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _cidr(cidr: str) -> tuple[int, int, int]:
+    n = ipaddress.ip_network(cidr)
+    return (socket.AF_INET if n.version == 4 else socket.AF_INET6, int(n.network_address),
+            int(n.netmask))
+
+
 class _Networks:
     """Each subnet as (family, network as an integer, mask), built once per
     compile: a FULL state of 10,000 ports checks 10,000 addresses, and
@@ -124,9 +132,7 @@ class _Networks:
     def contains(self, subnet_id: str, ip: str) -> bool:
         net = self.cache.get(subnet_id)
         if net is None:
-            n = ipaddress.ip_network(self.state.subnets[subnet_id].cidr)
-            family = socket.AF_INET if n.version == 4 else socket.AF_INET6
-            net = self.cache[subnet_id] = (family, int(n.network_address), int(n.netmask))
+            net = self.cache[subnet_id] = _cidr(self.state.subnets[subnet_id].cidr)
         family, base, mask = net
         try:
             return int.from_bytes(socket.inet_pton(family, ip), "big") & mask == base

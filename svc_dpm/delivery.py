@@ -47,6 +47,7 @@ PACE_GROWTH = 4
 MAX_INTERVAL = 2.0
 OWN_QUIET = 1.0  # seconds without a push of its own ports: a new one goes at once
 URGENT_TXN_PORTS = 8  # at most this many ports in a transaction: not a bulk
+SETTLE = 0.2  # seconds without watched changes that end pacing
 FAN_QUIET = 3.0
 
 
@@ -73,6 +74,11 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self.min_interval = min_interval
         self.workers = workers
         self._deferred: set[str] = set()
+        # Pacing is for while changes keep coming: once the watch has been
+        # quiet for SETTLE seconds, deferred hosts are pushed at once (the
+        # end of a bulk reaches every host without waiting out its interval).
+        self._last_change = 0.0
+        self._flushed: set[str] = set()
         # Per track and host: (current interval, last push on that track).
         self._own: dict[str, tuple[float, float]] = {}
         self._fan: dict[str, tuple[float, float]] = {}
@@ -102,6 +108,9 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self.queue.add_all(self.streams)  # re-sync every connected host
 
     async def _on_changes(self, changes: list[Change], revision: int) -> None:
+        if changes:
+            self._last_change = time.monotonic()
+            asyncio.get_running_loop().call_later(SETTLE, self._flush_if_quiet)
         hosts, nets, deleted = self.snap.apply(changes, revision)
         per_txn = Counter(c.mod_revision for c in changes if c.key.startswith(PORTS))
         for c in changes:
@@ -142,6 +151,9 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                     track = self._own if own else self._fan
                     interval, last = track.get(host, (0.0, -1e9))
                     wait = last + interval - started
+                    if host in self._flushed:
+                        self._flushed.discard(host)
+                        wait = 0
                     if wait > 0:
                         # Rate-limit per host: one timer brings it back when allowed.
                         if host not in self._deferred:
@@ -162,6 +174,14 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
             # host got a message per transaction of a bulk create.)
             busy = time.monotonic() - started
             await asyncio.sleep(busy if busy > 0.002 else 0)
+
+    def _flush_if_quiet(self) -> None:
+        if time.monotonic() - self._last_change < SETTLE * 0.99:
+            return  # more came since: a later timer checks again
+        for host in list(self._deferred):
+            self._deferred.discard(host)
+            self._flushed.add(host)
+            self.queue.add(host)
 
     def _undefer(self, host: str) -> None:
         self._deferred.discard(host)
