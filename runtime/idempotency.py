@@ -66,6 +66,12 @@ class Idempotency:
         return Unit([Absent(self._key(k))], [Put(self._key(k), outcome, await self._current_lease())])
 
 
+class Replayed(list):
+    """An allocation answered from its record (a retry of a call that
+    finished), not made now: whoever no longer needs it must not give it
+    back, since it belongs to the first call."""
+
+
 def plan_batch(keyed: list[tuple[object, str]], recorded=frozenset()):
     """The calls of an allocation batch that need the work: duplicates of one
     key in the batch (a retry racing its original) become one call whose

@@ -7,7 +7,7 @@ import asyncio
 from alcor.v1 import ipam_pb2, ipam_pb2_grpc
 from runtime.errors import AlcorError, to_status_proto
 from runtime.batcher import GroupCommit
-from runtime.idempotency import Idempotency
+from runtime.idempotency import Idempotency, Replayed
 from svc_ip.store import IpamStore
 
 
@@ -33,7 +33,8 @@ class IpamServicer(ipam_pb2_grpc.IpamServiceServicer):
         return ipam_pb2.AllocateIpsBatchResponse(outcomes=[
             ipam_pb2.AllocateIpsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
             else _raise(o) if isinstance(o, BaseException)
-            else ipam_pb2.AllocateIpsOutcome(allocated=ipam_pb2.AllocateIpsResponse(allocations=o))
+            else ipam_pb2.AllocateIpsOutcome(allocated=ipam_pb2.AllocateIpsResponse(allocations=o),
+                                             replayed=isinstance(o, Replayed))
             for o in outcomes])
 
     async def ReleaseIps(self, request, context):

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from alcor.v1 import ipam_pb2, network_pb2, subnet_pb2
 from runtime import bitmap, keys
-from runtime.idempotency import Idempotency, plan_batch
+from runtime.idempotency import Idempotency, Replayed, plan_batch
 from runtime.errors import AlcorError, InvalidInput, NotFound
 from runtime.resources import ResourceStore
 from runtime.retry import on_conflict
@@ -94,7 +94,7 @@ class IpamStore:
         recorded = await self.idempotency.recorded_many([k for _, k in keyed])
         calls, call_keys, slot = plan_batch(keyed, recorded)
         fresh = await self._allocate(calls, call_keys) if calls else []
-        return [list(ipam_pb2.AllocateIpsResponse.FromString(recorded[k]).allocations) if i is None else fresh[i]
+        return [Replayed(ipam_pb2.AllocateIpsResponse.FromString(recorded[k]).allocations) if i is None else fresh[i]
                 for (_, k), i in zip(keyed, slot)]
 
     async def _allocate(self, calls: list[Call], call_keys: list[str]):

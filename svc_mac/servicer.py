@@ -7,7 +7,7 @@ import asyncio
 from alcor.v1 import mac_pb2, mac_pb2_grpc
 from runtime.errors import AlcorError, to_status_proto
 from runtime.batcher import GroupCommit
-from runtime.idempotency import Idempotency
+from runtime.idempotency import Idempotency, Replayed
 from svc_mac.store import MacStore
 
 
@@ -30,7 +30,8 @@ class MacServicer(mac_pb2_grpc.MacServiceServicer):
         return mac_pb2.AllocateMacsBatchResponse(outcomes=[
             mac_pb2.AllocateMacsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
             else _raise(o) if isinstance(o, BaseException)
-            else mac_pb2.AllocateMacsOutcome(allocated=mac_pb2.AllocateMacsResponse(mac_addresses=o))
+            else mac_pb2.AllocateMacsOutcome(allocated=mac_pb2.AllocateMacsResponse(mac_addresses=o),
+                                             replayed=isinstance(o, Replayed))
             for o in outcomes])
 
     async def ReleaseMacs(self, request, context):

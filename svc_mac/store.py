@@ -11,7 +11,7 @@ from alcor.v1 import mac_pb2
 from runtime import bitmap, keys
 from runtime.blockstore import BlockChange, KnownBlocks, write_blocks
 from runtime.errors import AlcorError, InvalidInput
-from runtime.idempotency import Idempotency, plan_batch
+from runtime.idempotency import Idempotency, Replayed, plan_batch
 from runtime.retry import on_conflict
 from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict, Unit
 from svc_mac import macs
@@ -98,7 +98,7 @@ class MacStore:
         recorded = await self.idempotency.recorded_many([k for _, k in keyed])
         calls, call_keys, slot = plan_batch(keyed, recorded)
         fresh = await self._allocate(calls, call_keys) if calls else []
-        return [list(mac_pb2.AllocateMacsResponse.FromString(recorded[k]).mac_addresses) if i is None else fresh[i]
+        return [Replayed(mac_pb2.AllocateMacsResponse.FromString(recorded[k]).mac_addresses) if i is None else fresh[i]
                 for (_, k), i in zip(keyed, slot)]
 
     async def _allocate(self, calls: list[Call], call_keys: list[str]) -> list[list[str] | AlcorError]:

@@ -161,16 +161,22 @@ class PortOrchestrator:
         net_ids = sorted({p.network_id for i in todo for p in calls[i].ports} - set(self._networks))
         host_names = sorted({p.binding_host_id for i in todo for p in calls[i].ports
                              if p.binding_host_id} - self._hosts)
-        nets_resp, nodes_resp, recorded = await asyncio.gather(
-            call(self.vpc.LookupNetworks(network_pb2.LookupNetworksRequest(ids=net_ids, skip_missing=True)))
-            if net_ids else _none(),
-            call(self.nodes.LookupNodes(node_pb2.LookupNodesRequest(names=host_names, skip_missing=True)))
-            if host_names else _none(),
-            self.idempotency.recorded_many([calls[i].key for i in todo]))
-        for i in list(todo):
-            if calls[i].key in recorded:  # a retry of a create that finished
-                out[i] = await self._replay(recorded[calls[i].key])
-                todo.remove(i)
+        # Whether a key was recorded (a retry of a create that finished) is
+        # read beside the look-ups, or, when those were all known, beside the
+        # allocations: a retry then allocates for nothing, and gives back
+        # what it got unless the allocators replayed the first call's.
+        recorded_read = asyncio.ensure_future(self.idempotency.recorded_many([calls[i].key for i in todo]))
+        try:
+            nets_resp, nodes_resp = await asyncio.gather(
+                call(self.vpc.LookupNetworks(network_pb2.LookupNetworksRequest(ids=net_ids, skip_missing=True)))
+                if net_ids else _none(),
+                call(self.nodes.LookupNodes(node_pb2.LookupNodesRequest(names=host_names, skip_missing=True)))
+                if host_names else _none())
+        except BaseException:
+            recorded_read.cancel()
+            raise
+        if recorded_read.done():
+            await self._answer_recorded(calls, todo, out, recorded_read.result())
         fresh = set()
         for n in nets_resp.networks if nets_resp else ():
             self._networks[n.network.id] = n
@@ -231,14 +237,38 @@ class PortOrchestrator:
                                        for x in ips[a:b])
                     p.mac_address = mac
                 calls[i].ips, calls[i].macs = ips, macs
+                calls[i].replayed = (ipo.replayed, maco.replayed)
                 ready.append(i)
+            if ready:
+                for i in await self._answer_recorded(calls, ready, out, await recorded_read):
+                    ips_replayed, macs_replayed = calls[i].replayed
+                    give_back_ips += [] if ips_replayed else calls[i].ips
+                    give_back_macs += [] if macs_replayed else calls[i].macs
             await self._release(give_back_ips, give_back_macs)
             await self._persist([calls[i] for i in ready])
             for i in ready:
                 out[i] = calls[i].outcome
+        # A recorded create is answered with what it made, even when its
+        # retry failed on the way (its network deleted since, say).
+        recorded = await recorded_read
+        failed = [i for i in todo if isinstance(out[i], BaseException)]
+        await self._answer_recorded(calls, failed, out, recorded)
         for i, j in dup_of.items():
             out[i] = out[j]
         return out
+
+    async def _answer_recorded(self, calls: list["CreateCall"], todo: list[int], out: list,
+                               recorded: dict[str, bytes]) -> list[int]:
+        """Answers the calls of `todo` whose key was recorded with what the
+        first create made, and takes them out of `todo`; returns them."""
+        answered = [i for i in todo if calls[i].key in recorded]
+        for i in answered:
+            try:
+                out[i] = await self._replay(recorded[calls[i].key])
+            except AlcorError as e:
+                out[i] = e
+            todo.remove(i)
+        return answered
 
     async def _persist(self, calls: list["CreateCall"]) -> None:
         """All ready calls in one etcd batch; if that fails, call by call, so
@@ -270,12 +300,17 @@ class PortOrchestrator:
                     # A concurrent duplicate of this create finished first: keep
                     # what its ports hold (the allocators may have shared their
                     # outcome with it), give back the rest.
-                    winner = await self._replay(await self.idempotency.recorded(c.key) or b"")
+                    try:
+                        winner = await self._replay(await self.idempotency.recorded(c.key) or b"")
+                        c.outcome = winner
+                    except AlcorError as gone:
+                        winner, c.outcome = [], gone
                     held_ips = {f.ip_address for p in winner for f in p.fixed_ips}
                     held_macs = {p.mac_address for p in winner}
-                    await self._release([a for a in c.ips if a.ip_address not in held_ips],
-                                        [m for m in c.macs if m not in held_macs])
-                    c.outcome = winner
+                    ips_replayed, macs_replayed = c.replayed
+                    await self._release(
+                        [] if ips_replayed else [a for a in c.ips if a.ip_address not in held_ips],
+                        [] if macs_replayed else [m for m in c.macs if m not in held_macs])
                 else:
                     await self._release(c.ips, c.macs)
                     c.outcome = Contention("concurrent update, try again")
@@ -305,7 +340,11 @@ class PortOrchestrator:
         """The ports a create with this key made the first time."""
         ids = [i for i in recorded.decode().split("\n") if i]
         got = await self.store.ports.get_many(ids)
-        ports = [got[i] for i in ids if i in got]
+        gone = [i for i in ids if i not in got]
+        if gone:
+            # The create happened, and what it made was deleted since.
+            raise portlogic.not_found(gone[0])
+        ports = [got[i] for i in ids]
         await self.store.attach_status(ports)
         return ports
 
@@ -411,6 +450,7 @@ class CreateCall:
     macs: list = field(default_factory=list)
     units: list = field(default_factory=list)
     networks: dict = field(default_factory=dict)  # the look-ups it was decided on
+    replayed: tuple = (False, False)  # whether its IPs, its MACs were a record's
     outcome: object = None
 
     @property

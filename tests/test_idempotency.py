@@ -4,6 +4,8 @@ allocates once."""
 import asyncio
 import uuid
 
+import grpc
+
 from alcor.v1 import ipam_pb2, mac_pb2, port_pb2
 from runtime import keys
 from tests.test_core_concurrency import allocated_bits
@@ -29,6 +31,30 @@ async def test_retried_port_create_allocates_once(api):
     # A different id is a different create.
     other = await api.ports.CreatePorts(single, metadata=[("x-request-id", "req-" + uuid.uuid4().hex)])
     assert other.port.id != results[0].port.id
+
+
+async def test_a_late_retry_gives_back_nothing_it_does_not_own(api):
+    """A retry allocates beside its record read: when the first create's
+    ports are gone and their addresses taken by another port, the retry is
+    answered from the record, and what the allocators replayed (now the
+    other port's) is not given back."""
+    n = await new_network(api)
+    s = await new_subnet(api, n.id, "10.72.0.0/29")  # 5 addresses: reuse is certain
+    rid = [("x-request-id", "req-" + uuid.uuid4().hex)]
+    req = port_pb2.CreatePortsRequest(port=port_pb2.Port(network_id=n.id))
+    first = (await api.ports.CreatePorts(req, metadata=rid)).port
+    await api.ports.DeletePort(port_pb2.DeletePortRequest(id=first.id))
+    taken = [(await api.ports.CreatePorts(port_pb2.CreatePortsRequest(port=port_pb2.Port(
+        network_id=n.id)))).port for _ in range(5)]
+    assert first.fixed_ips[0].ip_address in {p.fixed_ips[0].ip_address for p in taken}
+    # The retry hears that what its create made is gone...
+    try:
+        await api.ports.CreatePorts(req, metadata=rid)
+        raise AssertionError("a retry of a deleted create answered as if it made a port")
+    except grpc.aio.AioRpcError as e:
+        assert e.code() == grpc.StatusCode.NOT_FOUND and first.id in e.details()
+    # ...and frees nobody's address on the way.
+    assert await allocated_bits(api, keys.ip_blocks(s.id)) == 5
 
 
 async def test_internal_allocation_retry_returns_first_outcome(api):

@@ -65,12 +65,14 @@ class AllocateIpsBatchRequest(_message.Message):
     def __init__(self, calls: _Optional[_Iterable[_Union[AllocateIpsRequest, _Mapping]]] = ..., idempotency_keys: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AllocateIpsOutcome(_message.Message):
-    __slots__ = ("allocated", "error")
+    __slots__ = ("allocated", "error", "replayed")
     ALLOCATED_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     allocated: AllocateIpsResponse
     error: _status_pb2.Status
-    def __init__(self, allocated: _Optional[_Union[AllocateIpsResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, allocated: _Optional[_Union[AllocateIpsResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class AllocateIpsBatchResponse(_message.Message):
     __slots__ = ("outcomes",)

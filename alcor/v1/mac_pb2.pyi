@@ -47,12 +47,14 @@ class AllocateMacsBatchRequest(_message.Message):
     def __init__(self, calls: _Optional[_Iterable[_Union[AllocateMacsRequest, _Mapping]]] = ..., idempotency_keys: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AllocateMacsOutcome(_message.Message):
-    __slots__ = ("allocated", "error")
+    __slots__ = ("allocated", "error", "replayed")
     ALLOCATED_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     allocated: AllocateMacsResponse
     error: _status_pb2.Status
-    def __init__(self, allocated: _Optional[_Union[AllocateMacsResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, allocated: _Optional[_Union[AllocateMacsResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class AllocateMacsBatchResponse(_message.Message):
     __slots__ = ("outcomes",)
