@@ -437,8 +437,8 @@ def _apply_section(section: _Section, messages, entries: dict, rejected: dict, f
             continue
         if op == gs_pb2.OPERATION_INFO:
             continue
-        if kind is Kind.SECURITY_GROUP and op == gs_pb2.OPERATION_UPDATE \
-                and getattr(m, "incremental", False):
+        if section.field == "security_group_members" and op == gs_pb2.OPERATION_UPDATE \
+                and m.incremental:
             # A change to the member list held: without one, the controller
             # and this host disagree, and only a FULL state settles it.
             held = entries.get(m.group_id)

@@ -11,8 +11,9 @@ its watch cache: a read first asks etcd for its current revision, then waits
 until the mirror has applied everything up to it. The mirror watches every
 key (runtime/watch.py, every_revision) so that each revision is an event it
 sees, even when nothing of its own changed. A mirror that is not ready or
-does not catch up in time says so, and the caller reads etcd instead. etcd stays the only source of truth; the mirror is a
-view of it, rebuilt from a list after any watch failure.
+does not catch up in time says so, and the caller reads etcd instead. etcd
+stays the only source of truth; the mirror is a view of it, rebuilt from a
+list after any watch failure.
 """
 from __future__ import annotations
 
@@ -64,11 +65,11 @@ class Mirror(Generic[M]):
         self.snapshots += 1
         self.items, self.side = {}, {}
         self.by = {a: {} for a in self.indexes}
-        for kv in listed[self.prefix]:  # in key order, i.e. id order: appends
+        for kv in listed[self.prefix]:  # in key order, i.e. id order
             m = self.decode(kv)
             self.items[m.id] = m
             self._index(m, add=True)
-        self.ids = sorted(self.items)
+        self.ids = list(self.items)  # already sorted: listed in key order
         for kv in listed.get(self.side_prefix, ()) if self.side_prefix else ():
             self.side[_id_of(kv.key)] = self.side_decode(kv.value)
         await self._advance(revision)

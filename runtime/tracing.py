@@ -3,7 +3,7 @@
 Spans are always created (so trace ids flow and show in logs); they are
 exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set, and as JSON
 lines to a file when ALCOR_TRACE_FILE is (each process appends its own spans:
-`python -m tools.trace_breakdown FILE` shows where a request's time went).
+`python tools/trace_breakdown.py FILE ROUTE` shows where a request's time went).
 """
 from __future__ import annotations
 

@@ -226,9 +226,12 @@ class PortOrchestrator:
             for i, ipo, maco in zip(live, ip_resp.outcomes, mac_resp.outcomes):
                 ips = list(ipo.allocated.allocations) if ipo.HasField("allocated") else None
                 macs = list(maco.allocated.mac_addresses) if maco.HasField("allocated") else None
+                calls[i].ips, calls[i].macs = ips or [], macs or []
+                calls[i].replayed = (ipo.replayed, maco.replayed)
                 if ips is None or macs is None:
-                    give_back_ips += ips or []
-                    give_back_macs += macs or []
+                    ours_ips, ours_macs = calls[i].allocated_for_it()
+                    give_back_ips += ours_ips
+                    give_back_macs += ours_macs
                     out[i] = from_status_proto(ipo.error if ips is None else maco.error)
                     continue
                 for p, (a, b), mac in zip(calls[i].ports, spans[i], macs):
@@ -236,14 +239,12 @@ class PortOrchestrator:
                     p.fixed_ips.extend(common_pb2.FixedIp(subnet_id=x.subnet_id, ip_address=x.ip_address)
                                        for x in ips[a:b])
                     p.mac_address = mac
-                calls[i].ips, calls[i].macs = ips, macs
-                calls[i].replayed = (ipo.replayed, maco.replayed)
                 ready.append(i)
             if ready:
                 for i in await self._answer_recorded(calls, ready, out, await recorded_read):
-                    ips_replayed, macs_replayed = calls[i].replayed
-                    give_back_ips += [] if ips_replayed else calls[i].ips
-                    give_back_macs += [] if macs_replayed else calls[i].macs
+                    ours_ips, ours_macs = calls[i].allocated_for_it()
+                    give_back_ips += ours_ips
+                    give_back_macs += ours_macs
             await self._release(give_back_ips, give_back_macs)
             await self._persist([calls[i] for i in ready])
             for i in ready:
@@ -294,7 +295,7 @@ class PortOrchestrator:
                 c.outcome = c.ports
             except StoreConflict as e:
                 if self._forget_stale(c, e):
-                    await self._release(c.ips, c.macs)
+                    await self._release(*c.allocated_for_it())
                     c.outcome = _StaleNetwork()
                 elif c.key and self.idempotency.record_key(c.key) in e.current:
                     # A concurrent duplicate of this create finished first: keep
@@ -305,17 +306,14 @@ class PortOrchestrator:
                         c.outcome = winner
                     except AlcorError as gone:
                         winner, c.outcome = [], gone
-                    held_ips = {f.ip_address for p in winner for f in p.fixed_ips}
-                    held_macs = {p.mac_address for p in winner}
-                    ips_replayed, macs_replayed = c.replayed
-                    await self._release(
-                        [] if ips_replayed else [a for a in c.ips if a.ip_address not in held_ips],
-                        [] if macs_replayed else [m for m in c.macs if m not in held_macs])
+                    await self._release(*c.allocated_for_it(
+                        held_ips={f.ip_address for p in winner for f in p.fixed_ips},
+                        held_macs={p.mac_address for p in winner}))
                 else:
-                    await self._release(c.ips, c.macs)
+                    await self._release(*c.allocated_for_it())
                     c.outcome = Contention("concurrent update, try again")
             except AlcorError as e:
-                await self._release(c.ips, c.macs)
+                await self._release(*c.allocated_for_it())
                 c.outcome = e
 
     def _revisions(self, calls: list["CreateCall"]) -> dict[str, int]:
@@ -452,6 +450,15 @@ class CreateCall:
     networks: dict = field(default_factory=dict)  # the look-ups it was decided on
     replayed: tuple = (False, False)  # whether its IPs, its MACs were a record's
     outcome: object = None
+
+    def allocated_for_it(self, held_ips=frozenset(), held_macs=frozenset()) -> tuple[list, list]:
+        """What the allocators gave this call and nobody else holds: what it
+        gives back when it does not use it. A replayed outcome (a record of
+        an earlier call with the same key) belongs to that call; what a
+        concurrent duplicate's ports hold is theirs."""
+        ips_replayed, macs_replayed = self.replayed
+        return ([] if ips_replayed else [a for a in self.ips if a.ip_address not in held_ips],
+                [] if macs_replayed else [m for m in self.macs if m not in held_macs])
 
     @property
     def alloc_key(self) -> str:
