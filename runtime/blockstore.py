@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runtime import bitmap
-from runtime.store import MAX_TXN_OPS, Absent, At, Delete, Guard, Put, Store, StoreConflict, Unit
+from runtime.store import MAX_TXN_OPS, Absent, At, Delete, Guard, Holds, Put, Store, StoreConflict, Unit
 
 UNDO_ATTEMPTS = 50
 
@@ -18,16 +18,34 @@ UNDO_ATTEMPTS = 50
 class BlockChange:
     key: bytes
     before: bytes | None  # None: the key did not exist
-    before_rev: int
+    before_rev: int  # 0: not known (the block as our own reservation left it)
     after: bytes  # an all-zero block is deleted
+
+
+def _guard(c: BlockChange) -> Guard:
+    if c.before is None:
+        return Absent(c.key)
+    return At(c.key, c.before_rev) if c.before_rev else Holds(c.key, c.before)
 
 
 def _unit(guards: list[Guard], changes: list[BlockChange]) -> Unit:
     u = Unit(guards=list(guards))
     for c in changes:
-        u.guards.append(At(c.key, c.before_rev) if c.before is not None else Absent(c.key))
+        u.guards.append(_guard(c))
         u.writes.append(Delete(c.key) if bitmap.is_empty(c.after) else Put(c.key, c.after))
     return u
+
+
+def reservation_unit(groups: list[tuple[list[Guard], list[BlockChange]]]) -> Unit:
+    """Every group's guards and block writes as one unit, for a caller to
+    commit in its own transaction (a reservation: nothing is written here)."""
+    out = Unit()
+    for g, c in groups:
+        if c:
+            u = _unit(g, c)
+            out.guards += u.guards
+            out.writes += u.writes
+    return out
 
 
 async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockChange]]],
@@ -81,7 +99,7 @@ async def _undo(store: Store, c: BlockChange) -> None:
     raise StoreConflict({c.key: None})
 
 
-Known = dict[int, tuple[bytes, int]]  # block index -> (bitmap, mod_revision)
+Known = dict[int, tuple[bytes, int]]  # block index -> (bitmap, mod_revision or 0)
 
 
 class KnownBlocks:
@@ -93,7 +111,12 @@ class KnownBlocks:
     transaction (At the revisions noted, Absent where nothing was) decides
     whether they were still current. A conflict means another replica or a
     release moved on: the caller forgets the group and reads it afresh. So a
-    stale entry costs one wasted attempt, never a wrong allocation."""
+    stale entry costs one wasted attempt, never a wrong allocation.
+
+    A reservation (decided here, committed by the caller) leaves its blocks
+    as it decided them, with revision 0: the next decision guards on their
+    value (Holds), so it chains on the reservation and fails, harmlessly,
+    if that one never landed."""
 
     def __init__(self) -> None:
         self._groups: dict[object, Known] = {}
@@ -120,6 +143,15 @@ class KnownBlocks:
                 known.pop(idx, None)
             else:
                 known[idx] = (bytes(after), revision)
+
+    def reserved(self, group, changes: list[tuple[int, bytes]]) -> None:
+        """Our reservation of `changes` (index, bitmap after) went out; its
+        revision is the committer's to know."""
+        known = self._groups.get(group)
+        if known is None:
+            return
+        for idx, after in changes:
+            known[idx] = (bytes(after), 0)
 
     def forget(self, group) -> None:
         self._groups.pop(group, None)

@@ -64,13 +64,22 @@ class Present:
 
 
 @dataclass(frozen=True, slots=True)
+class Holds:
+    """The key exists and holds exactly `value` (a bitmap block as last
+    decided: its revision is not known to whoever decided it)."""
+
+    key: bytes
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class EmptyRange:
     """No key starts with `prefix`."""
 
     prefix: bytes
 
 
-Guard = Absent | At | Present | EmptyRange
+Guard = Absent | At | Present | Holds | EmptyRange
 
 
 # --- writes -----------------------------------------------------------------
@@ -104,6 +113,22 @@ class Unit:
     writes: list[Write] = field(default_factory=list)
 
 
+def merge(units: Iterable[Unit]) -> Unit:
+    """Units as one, each distinct guard once (many ports of one network
+    guard it alike): what one transaction of them compares and writes."""
+    guards: dict[Guard, None] = {}
+    writes: list[Write] = []
+    for u in units:
+        guards.update(dict.fromkeys(u.guards))
+        writes.extend(u.writes)
+    return Unit(list(guards), writes)
+
+
+def fits(unit: Unit) -> bool:
+    """Whether the unit is one transaction (etcd's --max-txn-ops)."""
+    return len(unit.guards) <= MAX_TXN_OPS and len(unit.writes) <= MAX_TXN_OPS
+
+
 class StoreConflict(Exception):
     """A guard did not hold. `current` maps each guarded key to what is there
     now (None when absent); for EmptyRange guards, the first key found."""
@@ -125,6 +150,8 @@ def _compare(g: Guard) -> rpc.Compare:
         c.target, c.result, c.mod_revision = rpc.Compare.MOD, rpc.Compare.EQUAL, g.mod_revision
     elif isinstance(g, Present):
         c.target, c.result, c.version = rpc.Compare.VERSION, rpc.Compare.GREATER, 0
+    elif isinstance(g, Holds):
+        c.target, c.result, c.value = rpc.Compare.VALUE, rpc.Compare.EQUAL, g.value
     else:
         # A range compare holds for every key in the range; with no key in it,
         # etcd compares against an empty key, whose version is 0.
@@ -335,6 +362,7 @@ class Store:
                 (isinstance(g, Absent) and kv is None)
                 or (isinstance(g, At) and (kv.mod_revision if kv else 0) == g.mod_revision)
                 or (isinstance(g, Present) and kv is not None)
+                or (isinstance(g, Holds) and kv is not None and kv.value == g.value)
             )
             if not ok:
                 current[g.key] = kv

@@ -1,10 +1,12 @@
 """IpamService: concurrent calls are group-committed, so a burst of single
-allocations on one subnet costs one read and one transaction per burst."""
+allocations on one subnet costs one read and one transaction per burst;
+reservations are decided here and committed by the caller."""
 from __future__ import annotations
 
 import asyncio
 
 from alcor.v1 import ipam_pb2, ipam_pb2_grpc
+from runtime import reservation
 from runtime.errors import AlcorError, to_status_proto
 from runtime.batcher import GroupCommit
 from runtime.idempotency import Idempotency, Replayed
@@ -36,6 +38,14 @@ class IpamServicer(ipam_pb2_grpc.IpamServiceServicer):
             else ipam_pb2.AllocateIpsOutcome(allocated=ipam_pb2.AllocateIpsResponse(allocations=o),
                                              replayed=isinstance(o, Replayed))
             for o in outcomes])
+
+    async def ReserveIps(self, request, context):
+        outcomes, unit = await self.ipam.reserve([list(c.requests) for c in request.calls],
+                                                 fresh=request.fresh)
+        return ipam_pb2.ReserveIpsResponse(outcomes=[
+            ipam_pb2.AllocateIpsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
+            else ipam_pb2.AllocateIpsOutcome(allocated=ipam_pb2.AllocateIpsResponse(allocations=o))
+            for o in outcomes], reservation=reservation.to_proto(unit))
 
     async def ReleaseIps(self, request, context):
         if not request.allocations:

@@ -5,6 +5,7 @@ the subnet's revision so a concurrent subnet delete or pool change cannot
 slip in)."""
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections import defaultdict
 
@@ -14,8 +15,8 @@ from runtime.idempotency import Idempotency, Replayed, plan_batch
 from runtime.errors import AlcorError, InvalidInput, NotFound
 from runtime.resources import ResourceStore
 from runtime.retry import on_conflict
-from runtime.blockstore import BlockChange, KnownBlocks, write_blocks
-from runtime.store import At, Store, StoreConflict
+from runtime.blockstore import BlockChange, KnownBlocks, reservation_unit, write_blocks
+from runtime.store import At, Store, StoreConflict, Unit
 from svc_ip.pools import AddressSpace, Allocator, exhausted
 
 Call = list[ipam_pb2.IpRequest]
@@ -32,6 +33,8 @@ class IpamStore:
         self._nets: dict[str, network_pb2.Network] = {}
         self._subnets: dict[str, subnet_pb2.Subnet] = {}
         self._blocks = KnownBlocks()
+        # Reservations decide one at a time: each chains on the one before.
+        self._reserving = asyncio.Lock()
 
     async def _read_subnets(self, subnet_ids) -> tuple[dict, dict[str, dict[int, tuple[bytes, int]]]]:
         """Subnets and their allocation blocks, in one round trip."""
@@ -98,6 +101,12 @@ class IpamStore:
                 for (_, k), i in zip(keyed, slot)]
 
     async def _allocate(self, calls: list[Call], call_keys: list[str]):
+        nets, subnets, stored = await self._read_state(calls)
+        return await self._decide_and_write(calls, call_keys, nets, subnets, stored, strict=False)
+
+    async def _read_state(self, calls: list[Call]):
+        """The networks, subnets and blocks the calls need, read now (and
+        remembered: the next decision may start from them)."""
         net_ids = {r.network_id for c in calls for r in c if not r.subnet_id}
         nets = await self.networks.get_many(net_ids) if net_ids else {}
         wanted = {r.subnet_id for c in calls for r in c if r.subnet_id}
@@ -107,15 +116,22 @@ class IpamStore:
         for sid, sub in subnets.items():
             self._subnets[sid] = sub
             self._blocks.remember(sid, stored[sid])
-        return await self._decide_and_write(calls, call_keys, nets, subnets, stored, strict=False)
+        return nets, subnets, stored
 
     async def _decide_and_write(self, calls, call_keys, nets, subnets, stored, strict: bool):
-        """The pure allocator decides each call, then one write. `strict`
-        (deciding from known state): any refusal may be the knowledge's
-        fault, so nothing is written and the careful path decides."""
+        alloc, outcomes = self._decide(calls, nets, subnets, stored, strict)
+        records = [await self.idempotency.record_unit(
+                       k, ipam_pb2.AllocateIpsResponse(allocations=o).SerializeToString())
+                   for k, o in zip(call_keys, outcomes) if k and not isinstance(o, AlcorError)]
+        await self._write(alloc, stored, subnets, records)
+        return outcomes
+
+    def _decide(self, calls, nets, subnets, stored, strict: bool):
+        """The pure allocator decides each call, all or none per call.
+        `strict` (deciding from known state): any refusal may be the
+        knowledge's fault, so the careful path (fresh reads) decides."""
         spaces = {sid: AddressSpace.of(s) for sid, s in subnets.items()}
         alloc = Allocator({sid: {i: bytearray(v) for i, (v, _) in b.items()} for sid, b in stored.items()})
-
         outcomes: list[list[ipam_pb2.IpAllocation] | AlcorError] = []
         for call in calls:
             alloc.begin()
@@ -127,11 +143,37 @@ class IpamStore:
                     raise _Unsure() from e
                 alloc.rollback()
                 outcomes.append(e)
-        records = [await self.idempotency.record_unit(
-                       k, ipam_pb2.AllocateIpsResponse(allocations=o).SerializeToString())
-                   for k, o in zip(call_keys, outcomes) if k and not isinstance(o, AlcorError)]
-        await self._write(alloc, stored, subnets, records)
-        return outcomes
+        return alloc, outcomes
+
+    # --- reservations ----------------------------------------------------------
+
+    async def reserve(self, calls: list[Call], fresh: bool = False
+                      ) -> tuple[list[list[ipam_pb2.IpAllocation] | AlcorError], Unit]:
+        """Decides each call as allocate does and writes nothing: returns the
+        outcomes and the unit (block writes guarded by the blocks' state, and
+        each subnet's revision) that makes every allocated call's addresses
+        taken, for the caller to commit with whatever holds them.
+
+        Decided from what this replica last knew, including its previous
+        reservations (chained: this one guards on the blocks as those left
+        them), unless `fresh` or that knowledge is missing or refuses."""
+        async with self._reserving:
+            if not fresh:
+                known = self._known_state([(c, "") for c in calls])
+                if known is not None:
+                    try:
+                        return self._reserve_from(calls, *known, strict=True)
+                    except _Unsure:
+                        pass
+            nets, subnets, stored = await self._read_state(calls)
+            return self._reserve_from(calls, nets, subnets, stored, strict=False)
+
+    def _reserve_from(self, calls, nets, subnets, stored, strict: bool):
+        alloc, outcomes = self._decide(calls, nets, subnets, stored, strict)
+        groups, after_by_subnet = self._block_changes(alloc, stored, subnets)
+        for sid, changes in after_by_subnet.items():
+            self._blocks.reserved(sid, changes)
+        return outcomes, reservation_unit(groups)
 
     def _one(self, alloc: Allocator, r: ipam_pb2.IpRequest, spaces, nets, subnets) -> ipam_pb2.IpAllocation:
         if r.subnet_id:
@@ -171,7 +213,11 @@ class IpamStore:
                                              ip_version=sp.version)
         raise exhausted(net.id)
 
-    async def _write(self, alloc: Allocator, stored, subnets, extra=None) -> None:
+    @staticmethod
+    def _block_changes(alloc: Allocator, stored, subnets):
+        """The blocks the allocator changed, per subnet, each subnet's group
+        guarded by its revision (a subnet deleted or its pools changed
+        meanwhile must not take the write)."""
         groups, after_by_subnet = [], {}
         for sid, idxs in alloc.changed.items():
             changes, after_by_subnet[sid] = [], []
@@ -182,6 +228,10 @@ class IpamStore:
                                            old[1] if old else 0, after))
                 after_by_subnet[sid].append((idx, after))
             groups.append(([At(_subnet_key(sid), subnets[sid].revision_number)], changes))
+        return groups, after_by_subnet
+
+    async def _write(self, alloc: Allocator, stored, subnets, extra=None) -> None:
+        groups, after_by_subnet = self._block_changes(alloc, stored, subnets)
         revision = await write_blocks(self.store, groups, extra)
         for sid, changes in after_by_subnet.items():
             self._blocks.written(sid, changes, revision)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alcor.v1 import mac_pb2, mac_pb2_grpc
+from runtime import reservation
 from runtime.errors import AlcorError, to_status_proto
 from runtime.batcher import GroupCommit
 from runtime.idempotency import Idempotency, Replayed
@@ -13,6 +14,7 @@ from svc_mac.store import MacStore
 
 class MacServicer(mac_pb2_grpc.MacServiceServicer):
     def __init__(self, store: MacStore):
+        self.store = store
         self._allocate = GroupCommit(store.allocate)
         self._release = GroupCommit(store.release)
 
@@ -33,6 +35,14 @@ class MacServicer(mac_pb2_grpc.MacServiceServicer):
             else mac_pb2.AllocateMacsOutcome(allocated=mac_pb2.AllocateMacsResponse(mac_addresses=o),
                                              replayed=isinstance(o, Replayed))
             for o in outcomes])
+
+    async def ReserveMacs(self, request, context):
+        outcomes, unit = await self.store.reserve([list(c.requests) for c in request.calls],
+                                                  fresh=request.fresh)
+        return mac_pb2.ReserveMacsResponse(outcomes=[
+            mac_pb2.AllocateMacsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
+            else mac_pb2.AllocateMacsOutcome(allocated=mac_pb2.AllocateMacsResponse(mac_addresses=o))
+            for o in outcomes], reservation=reservation.to_proto(unit))
 
     async def ReleaseMacs(self, request, context):
         if not request.mac_addresses:

@@ -5,11 +5,12 @@ Free MACs come from a window of blocks starting at a random block, so two
 replicas rarely contend for the same key."""
 from __future__ import annotations
 
+import asyncio
 import random
 
 from alcor.v1 import mac_pb2
 from runtime import bitmap, keys
-from runtime.blockstore import BlockChange, KnownBlocks, write_blocks
+from runtime.blockstore import BlockChange, KnownBlocks, reservation_unit, write_blocks
 from runtime.errors import AlcorError, InvalidInput
 from runtime.idempotency import Idempotency, Replayed, plan_batch
 from runtime.retry import on_conflict
@@ -20,6 +21,8 @@ Call = list[mac_pb2.MacRequest]
 # Blocks (of 256 MACs) read beyond what a batch needs, so that later single
 # allocations find room in what this replica already knows.
 KNOWN_WINDOW_BLOCKS = 16
+# Fresh windows a reservation tries before the space counts as full.
+WINDOW_ATTEMPTS = 10
 
 
 class _Unsure(Exception):
@@ -36,6 +39,8 @@ class MacStore:
         # writes (see KnownBlocks), for allocations that need no read.
         self._blocks = KnownBlocks()
         self._window: range | None = None
+        # Reservations decide one at a time: each chains on the one before.
+        self._reserving = asyncio.Lock()
 
     async def _read(self, idxs: set[int], window: range, foreign: list[str] = ()):
         """The blocks of `window`, the blocks of `idxs`, and which of the
@@ -102,6 +107,13 @@ class MacStore:
                 for (_, k), i in zip(keyed, slot)]
 
     async def _allocate(self, calls: list[Call], call_keys: list[str]) -> list[list[str] | AlcorError]:
+        stored, window, existing_foreign = await self._read_state(calls)
+        return await self._decide_and_write(calls, call_keys, stored, window, existing_foreign, strict=False)
+
+    async def _read_state(self, calls: list[Call]):
+        """A fresh window of blocks with room for the calls, the blocks of
+        the MACs they ask for, and which asked-for foreign MACs are taken
+        (remembered: the next decision may start from the window)."""
         wanted_offsets, foreign = set(), []
         for c in calls:
             for r in c:
@@ -124,13 +136,33 @@ class MacStore:
         self._blocks.remember(window, {i: v for i, v in stored.items()
                                        if i in window or i + macs.BLOCKS in window})
         self._window = window
-        return await self._decide_and_write(calls, call_keys, stored, window, existing_foreign, strict=False)
+        return stored, window, existing_foreign
 
     async def _decide_and_write(self, calls, call_keys, stored, window: range, existing_foreign,
                                 strict: bool) -> list[list[str] | AlcorError]:
-        """The pure allocator decides each call, then one write. `strict`
-        (deciding from known blocks): a refusal may be the knowledge's
-        fault, so nothing is written and the careful path decides."""
+        alloc, outcomes, new_foreign = self._decide(calls, stored, window, existing_foreign, strict)
+        if new_foreign:
+            await self.store.commit(Unit([Absent(keys.foreign_mac(m)) for m in new_foreign],
+                                         [Put(keys.foreign_mac(m), b"") for m in new_foreign]))
+        records = [await self.idempotency.record_unit(
+                       k, mac_pb2.AllocateMacsResponse(mac_addresses=o).SerializeToString())
+                   for k, o in zip(call_keys, outcomes) if k and not isinstance(o, AlcorError)]
+        changes = self._changes(alloc, stored)
+        try:
+            revision = await write_blocks(self.store, [([], changes)], records)
+        except StoreConflict:
+            if new_foreign:
+                await self.store.commit(Unit([Present(keys.foreign_mac(m)) for m in new_foreign],
+                                             [Delete(keys.foreign_mac(m)) for m in new_foreign]))
+            raise
+        self._note_written(changes, revision)
+        return outcomes
+
+    def _decide(self, calls, stored, window: range, existing_foreign, strict: bool):
+        """The pure allocator decides each call, all or none per call.
+        `strict` (deciding from known blocks): a refusal may be the
+        knowledge's fault, so the careful path decides. A window that fills
+        up raises StoreConflict: decide again from a fresh window."""
         alloc = macs.MacAllocator(self.oui, {i: bytearray(v) for i, (v, _) in stored.items()}, window.start)
         alloc.foreign = list(existing_foreign)
         taken_foreign = list(alloc.foreign)
@@ -153,34 +185,56 @@ class MacStore:
                     raise _Unsure() from e
                 alloc.rollback()
                 outcomes.append(e)
+        return alloc, outcomes, [m for m in alloc.foreign if m not in taken_foreign]
 
-        new_foreign = [m for m in alloc.foreign if m not in taken_foreign]
-        if new_foreign:
-            await self.store.commit(Unit([Absent(keys.foreign_mac(m)) for m in new_foreign],
-                                         [Put(keys.foreign_mac(m), b"") for m in new_foreign]))
-        records = [await self.idempotency.record_unit(
-                       k, mac_pb2.AllocateMacsResponse(mac_addresses=o).SerializeToString())
-                   for k, o in zip(call_keys, outcomes) if k and not isinstance(o, AlcorError)]
+    # --- reservations ----------------------------------------------------------
+
+    async def reserve(self, calls: list[Call], fresh: bool = False
+                      ) -> tuple[list[list[str] | AlcorError], Unit]:
+        """Decides each call as allocate does and writes nothing: returns the
+        outcomes and the unit (block writes guarded by the blocks' state,
+        foreign MACs guarded absent) that makes them taken, for the caller
+        to commit with whatever holds them. Chained on this replica's
+        previous reservations unless `fresh` (see svc_ip's reserve)."""
+        async with self._reserving:
+            keyed = [(c, "") for c in calls]
+            window = self._window
+            if not fresh and window is not None and self._blocks.get(window) is not None \
+                    and self._fits(keyed, window):
+                stored = {i % macs.BLOCKS: v for i, v in self._blocks.get(window).items()}
+                try:
+                    return self._reserve_from(calls, stored, window, [], strict=True)
+                except (StoreConflict, _Unsure):
+                    pass
+            for _ in range(WINDOW_ATTEMPTS):
+                stored, window, existing_foreign = await self._read_state(calls)
+                try:
+                    return self._reserve_from(calls, stored, window, existing_foreign, strict=False)
+                except StoreConflict:
+                    continue  # the window filled up: another one
+            raise macs.exhausted()
+
+    def _reserve_from(self, calls, stored, window: range, existing_foreign, strict: bool):
+        alloc, outcomes, new_foreign = self._decide(calls, stored, window, existing_foreign, strict)
         changes = self._changes(alloc, stored)
-        try:
-            revision = await write_blocks(self.store, [([], changes)], records)
-        except StoreConflict:
-            if new_foreign:
-                await self.store.commit(Unit([Present(keys.foreign_mac(m)) for m in new_foreign],
-                                             [Delete(keys.foreign_mac(m)) for m in new_foreign]))
-            raise
-        self._note_written(changes, revision)
-        return outcomes
+        unit = reservation_unit([([], changes)])
+        unit.guards += [Absent(keys.foreign_mac(m)) for m in new_foreign]
+        unit.writes += [Put(keys.foreign_mac(m), b"") for m in new_foreign]
+        self._blocks.reserved(window, self._in_window(changes))
+        return outcomes, unit
+
+    def _in_window(self, changes: list[BlockChange]) -> list[tuple[int, bytes]]:
+        mine = []
+        for c in changes:
+            idx = int(c.key.rsplit(b"/", 1)[1], 16)
+            if self._window is not None and (idx in self._window or idx + macs.BLOCKS in self._window):
+                mine.append((idx, c.after))
+        return mine
 
     def _note_written(self, changes: list[BlockChange], revision: int | None) -> None:
         if self._window is None:
             return
-        mine = []
-        for c in changes:
-            idx = int(c.key.rsplit(b"/", 1)[1], 16)
-            if idx in self._window or idx + macs.BLOCKS in self._window:
-                mine.append((idx, c.after))
-        self._blocks.written(self._window, mine, revision)
+        self._blocks.written(self._window, self._in_window(changes), revision)
 
     def _changes(self, alloc: macs.MacAllocator, stored) -> list[BlockChange]:
         out = []

@@ -1,13 +1,13 @@
-"""Port life cycles across services. Create: validate, look up networks and
-hosts (one call each for the whole batch), allocate IPs and MACs (one call
-each, concurrently), persist (compare transactions); any failure releases
-everything taken. Update reallocates what changed; delete releases through a
-durable pending-release record."""
+"""Port life cycles across services. Create: concurrent calls are
+group-committed into a batch, which looks up networks (and a bulk's hosts)
+once, validates each call, then creates what fits one etcd transaction with
+reserved addresses (reserved.py) and bulks by allocating first (bulk.py).
+Update reallocates what changed; delete releases through a durable
+pending-release record."""
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 
 from alcor.v1 import (common_pb2, ipam_pb2, security_group_pb2, security_group_pb2_grpc, ipam_pb2_grpc, mac_pb2, mac_pb2_grpc, network_pb2,
                       network_pb2_grpc, node_pb2, node_pb2_grpc, port_pb2)
@@ -18,12 +18,16 @@ from runtime.context import IDEMPOTENCY_KEY
 from runtime.idempotency import Idempotency
 from runtime.store import StoreConflict
 from runtime.config import Settings
-from runtime.errors import AlcorError, Contention, InvalidInput, NotFound, from_status_proto
+from runtime.errors import AlcorError, Contention, InvalidInput, NotFound
 from runtime.resources import apply_mask, check_revision, now
 from runtime.retry import on_conflict
 from svc_mac.macs import normalize as normalize_mac
 from svc_port import ports as portlogic
 from svc_dpm.nodes import host_not_registered
+from svc_port.create_call import STALE_LOOKUP_ATTEMPTS, CreateCall, StaleNetwork
+from svc_port import reserved
+from svc_port.bulk import AllocatingCreates
+from svc_port.reserved import ReservedCreates
 from svc_port.store import PortStore
 
 log = logging.getLogger("alcor.svc_port")
@@ -49,6 +53,10 @@ class PortOrchestrator:
         self._hosts: set[str] = set()
         self.idempotency = Idempotency(store.store, "ports")
         self._creates = GroupCommit(self._create_batch, max_batch=256)
+        self.reserved = ReservedCreates(store, ipam, macs, self.idempotency, self._forget_stale,
+                                        self._replay)
+        self.allocating = AllocatingCreates(store, ipam, macs, self.idempotency, self._forget_stale,
+                                            self._replay, self._release, self._answer_recorded)
 
     # --- helpers -------------------------------------------------------------
 
@@ -70,7 +78,7 @@ class PortOrchestrator:
             self._default_group[project] = resp.ids[0]
         return list(resp.ids)
 
-    async def _assign_groups(self, c: "CreateCall") -> None:
+    async def _assign_groups(self, c: CreateCall) -> None:
         for p in c.ports:
             if not p.port_security_enabled:
                 if p.security_groups:
@@ -125,28 +133,28 @@ class PortOrchestrator:
 
     async def create(self, reqs: list[port_pb2.Port]) -> list[port_pb2.Port]:
         """One CreatePorts call (a port or a bulk, all or none). Concurrent
-        calls are group-committed: one look-up of networks and hosts, one
-        batched allocation per allocator and one etcd batch for all of them,
-        each call still succeeding or failing alone."""
+        calls are group-committed: one look-up, one reservation per allocator
+        and one etcd transaction for as many as fit it, each call still
+        succeeding or failing alone."""
         # A retry (same key) is answered from the record the first create
-        # wrote; the batch reads records alongside its other look-ups.
+        # wrote in the same transaction as its ports.
         key = Idempotency.create_key()
         for attempt in range(STALE_LOOKUP_ATTEMPTS):
             ports = [portlogic.new_port(r, self.settings.default_project) for r in reqs]
             try:
                 return await self._creates.submit(CreateCall(ports, key, context.current(), attempt))
-            except _StaleNetwork:
+            except StaleNetwork:
                 continue  # its look-up was forgotten: go again with a fresh one
         raise Contention("the network kept changing during the create, try again")
 
-    async def _create_batch(self, calls: list["CreateCall"]) -> list:
+    async def _create_batch(self, calls: list[CreateCall]) -> list:
         token = context.activate(context.RequestContext(request_id=calls[0].ctx.request_id))
         try:
             return await self._create_batch_as_admin(calls)
         finally:
             context.reset(token)
 
-    async def _create_batch_as_admin(self, calls: list["CreateCall"]) -> list:
+    async def _create_batch_as_admin(self, calls: list[CreateCall]) -> list:
         out: list = [None] * len(calls)
         # A retry racing its original in the same batch rides on the original.
         first: dict[str, int] = {}
@@ -157,36 +165,72 @@ class PortOrchestrator:
             elif c.key:
                 first[c.key] = i
         todo = [i for i in range(len(calls)) if i not in dup_of]
-
-        net_ids = sorted({p.network_id for i in todo for p in calls[i].ports} - set(self._networks))
-        host_names = sorted({p.binding_host_id for i in todo for p in calls[i].ports
-                             if p.binding_host_id} - self._hosts)
-        # Whether a key was recorded (a retry of a create that finished) is
-        # read beside the look-ups, or, when those were all known, beside the
-        # allocations: a retry then allocates for nothing, and gives back
-        # what it got unless the allocators replayed the first call's.
-        recorded_read = asyncio.ensure_future(self.idempotency.recorded_many([calls[i].key for i in todo]))
+        # Bulks allocate before they persist: whether their key was recorded
+        # (a retry of a create that finished) is read beside the look-ups, so
+        # a retry allocates for nothing at most. One-transaction creates learn
+        # it from their record's guard.
+        bulks = [i for i in todo if len(calls[i].ports) > reserved.MAX_PORTS and calls[i].key]
+        recorded_read = asyncio.ensure_future(self.idempotency.recorded_many([calls[i].key for i in bulks]))
         try:
-            nets_resp, nodes_resp = await asyncio.gather(
-                call(self.vpc.LookupNetworks(network_pb2.LookupNetworksRequest(ids=net_ids, skip_missing=True)))
-                if net_ids else _none(),
-                call(self.nodes.LookupNodes(node_pb2.LookupNodesRequest(names=host_names, skip_missing=True)))
-                if host_names else _none())
+            fresh = await self._look_up(calls, todo)
         except BaseException:
             recorded_read.cancel()
             raise
         if recorded_read.done():
             await self._answer_recorded(calls, todo, out, recorded_read.result())
+        live, ip_calls, spans = await self._validate(calls, todo, out, fresh)
+
+        groups, alone = reserved.chunks([(i, reserved.operations(calls[i], ip_calls[i], self.store))
+                                         for i in live if len(calls[i].ports) <= reserved.MAX_PORTS])
+        for group in groups:
+            await self.reserved.create(calls, group, ip_calls, spans, out)
+        allocating = [i for i in live if len(calls[i].ports) > reserved.MAX_PORTS] + alone
+        if allocating:
+            await self.allocating.create(calls, sorted(allocating), ip_calls, spans, out, recorded_read)
+
+        # A recorded create is answered with what it made, even when its
+        # retry failed on the way (its network deleted since, say).
+        recorded = dict(await recorded_read)
+        failed = [i for i in todo if isinstance(out[i], BaseException) and calls[i].key]
+        unread = [calls[i].key for i in failed if calls[i].key not in recorded]
+        if unread:
+            recorded.update(await self.idempotency.recorded_many(unread))
+        await self._answer_recorded(calls, failed, out, recorded)
+        for i, j in dup_of.items():
+            out[i] = out[j]
+        return out
+
+    async def _look_up(self, calls: list[CreateCall], todo: list[int]) -> set[str]:
+        """Networks and hosts the batch names that are not known yet, one
+        call each; returns the networks looked up now."""
+        net_ids = sorted({p.network_id for i in todo for p in calls[i].ports} - set(self._networks))
+        # Only bulks look their hosts up (so that a host unknown fails them
+        # before they allocate): a one-transaction create's guard on its
+        # host's record is the look-up.
+        host_names = sorted({p.binding_host_id for i in todo if len(calls[i].ports) > reserved.MAX_PORTS
+                             for p in calls[i].ports if p.binding_host_id} - self._hosts)
+        nets_resp, nodes_resp = await asyncio.gather(
+            call(self.vpc.LookupNetworks(network_pb2.LookupNetworksRequest(ids=net_ids, skip_missing=True)))
+            if net_ids else _none(),
+            call(self.nodes.LookupNodes(node_pb2.LookupNodesRequest(names=host_names, skip_missing=True)))
+            if host_names else _none())
         fresh = set()
         for n in nets_resp.networks if nets_resp else ():
             self._networks[n.network.id] = n
             fresh.add(n.network.id)
-        self._hosts.update(n.name for n in nodes_resp.nodes) if nodes_resp else None
-        nets, hosts = self._networks, self._hosts
+        if nodes_resp:
+            self._hosts.update(n.name for n in nodes_resp.nodes)
+        return fresh
 
-        live, ip_calls, mac_calls, spans = [], [], [], {}
+    async def _validate(self, calls: list[CreateCall], todo: list[int], out: list, fresh: set[str]):
+        """Each call's networks visible, hosts registered and groups
+        resolved; returns the calls that passed, their address requests
+        (flattened per call) and where each port's requests are in them."""
+        nets, hosts = self._networks, self._hosts
+        live, ip_calls, spans = [], {}, {}
         for i in todo:
             c = calls[i]
+            bulk = len(c.ports) > reserved.MAX_PORTS
             try:
                 wanted: list[ipam_pb2.IpRequest] = []
                 cuts = []
@@ -194,11 +238,11 @@ class PortOrchestrator:
                     n = nets.get(p.network_id)
                     if n is not None and p.network_id not in fresh and not _visible_to(c.ctx, n.network):
                         self._networks.pop(p.network_id, None)  # made shared since? look again
-                        raise _StaleNetwork()
+                        raise StaleNetwork()
                     if n is None or not _visible_to(c.ctx, n.network):
                         raise NotFound(f"Network {p.network_id} could not be found.", reason="NetworkNotFound")
                     c.networks[p.network_id] = n
-                    if p.binding_host_id and p.binding_host_id not in hosts:
+                    if p.binding_host_id and p.binding_host_id not in hosts and bulk:
                         raise host_not_registered(p.binding_host_id)
                 await self._assign_groups(c)
                 for p in c.ports:
@@ -207,58 +251,13 @@ class PortOrchestrator:
                     wanted += reqs
                     del p.empty_lists[:]  # input only: read above, never stored
                 spans[i] = cuts
-                ip_calls.append(ipam_pb2.AllocateIpsRequest(requests=wanted))
-                mac_calls.append(mac_pb2.AllocateMacsRequest(
-                    requests=[mac_pb2.MacRequest(mac_address=p.mac_address) for p in c.ports]))
+                ip_calls[i] = ipam_pb2.AllocateIpsRequest(requests=wanted)
                 live.append(i)
-            except (AlcorError, _StaleNetwork) as e:
+            except (AlcorError, StaleNetwork) as e:
                 out[i] = e
-        if live:
-            ip_keys = [f"{calls[i].alloc_key}/ips" if calls[i].key else "" for i in live]
-            mac_keys = [f"{calls[i].alloc_key}/macs" if calls[i].key else "" for i in live]
-            ip_resp, mac_resp = await asyncio.gather(
-                call(self.ipam.AllocateIpsBatch(ipam_pb2.AllocateIpsBatchRequest(
-                    calls=ip_calls, idempotency_keys=ip_keys))),
-                call(self.macs.AllocateMacsBatch(mac_pb2.AllocateMacsBatchRequest(
-                    calls=mac_calls, idempotency_keys=mac_keys))))
-            ready = []
-            give_back_ips, give_back_macs = [], []
-            for i, ipo, maco in zip(live, ip_resp.outcomes, mac_resp.outcomes):
-                ips = list(ipo.allocated.allocations) if ipo.HasField("allocated") else None
-                macs = list(maco.allocated.mac_addresses) if maco.HasField("allocated") else None
-                calls[i].ips, calls[i].macs = ips or [], macs or []
-                calls[i].replayed = (ipo.replayed, maco.replayed)
-                if ips is None or macs is None:
-                    ours_ips, ours_macs = calls[i].allocated_for_it()
-                    give_back_ips += ours_ips
-                    give_back_macs += ours_macs
-                    out[i] = from_status_proto(ipo.error if ips is None else maco.error)
-                    continue
-                for p, (a, b), mac in zip(calls[i].ports, spans[i], macs):
-                    del p.fixed_ips[:]
-                    p.fixed_ips.extend(common_pb2.FixedIp(subnet_id=x.subnet_id, ip_address=x.ip_address)
-                                       for x in ips[a:b])
-                    p.mac_address = mac
-                ready.append(i)
-            if ready:
-                for i in await self._answer_recorded(calls, ready, out, await recorded_read):
-                    ours_ips, ours_macs = calls[i].allocated_for_it()
-                    give_back_ips += ours_ips
-                    give_back_macs += ours_macs
-            await self._release(give_back_ips, give_back_macs)
-            await self._persist([calls[i] for i in ready])
-            for i in ready:
-                out[i] = calls[i].outcome
-        # A recorded create is answered with what it made, even when its
-        # retry failed on the way (its network deleted since, say).
-        recorded = await recorded_read
-        failed = [i for i in todo if isinstance(out[i], BaseException)]
-        await self._answer_recorded(calls, failed, out, recorded)
-        for i, j in dup_of.items():
-            out[i] = out[j]
-        return out
+        return live, ip_calls, spans
 
-    async def _answer_recorded(self, calls: list["CreateCall"], todo: list[int], out: list,
+    async def _answer_recorded(self, calls: list[CreateCall], todo: list[int], out: list,
                                recorded: dict[str, bytes]) -> list[int]:
         """Answers the calls of `todo` whose key was recorded with what the
         first create made, and takes them out of `todo`; returns them."""
@@ -271,56 +270,7 @@ class PortOrchestrator:
             todo.remove(i)
         return answered
 
-    async def _persist(self, calls: list["CreateCall"]) -> None:
-        """All ready calls in one etcd batch; if that fails, call by call, so
-        one call's failure (a network deleted meanwhile, a duplicate that
-        finished first) stays its own."""
-        if not calls:
-            return
-        for c in calls:
-            if c.key:
-                c.units = [await self.idempotency.record_unit(
-                    c.key, "\n".join(p.id for p in c.ports).encode())]
-        try:
-            await self.store.create_all([p for c in calls for p in c.ports], self._revisions(calls),
-                                        [u for c in calls for u in c.units])
-            for c in calls:
-                c.outcome = c.ports
-            return
-        except (StoreConflict, AlcorError):
-            pass  # nothing landed (all or none): sort it out call by call
-        for c in calls:
-            try:
-                await self.store.create_all(c.ports, self._revisions([c]), c.units)
-                c.outcome = c.ports
-            except StoreConflict as e:
-                if self._forget_stale(c, e):
-                    await self._release(*c.allocated_for_it())
-                    c.outcome = _StaleNetwork()
-                elif c.key and self.idempotency.record_key(c.key) in e.current:
-                    # A concurrent duplicate of this create finished first: keep
-                    # what its ports hold (the allocators may have shared their
-                    # outcome with it), give back the rest.
-                    try:
-                        winner = await self._replay(await self.idempotency.recorded(c.key) or b"")
-                        c.outcome = winner
-                    except AlcorError as gone:
-                        winner, c.outcome = [], gone
-                    await self._release(*c.allocated_for_it(
-                        held_ips={f.ip_address for p in winner for f in p.fixed_ips},
-                        held_macs={p.mac_address for p in winner}))
-                else:
-                    await self._release(*c.allocated_for_it())
-                    c.outcome = Contention("concurrent update, try again")
-            except AlcorError as e:
-                await self._release(*c.allocated_for_it())
-                c.outcome = e
-
-    def _revisions(self, calls: list["CreateCall"]) -> dict[str, int]:
-        return {p.network_id: c.networks[p.network_id].network.revision_number
-                for c in calls for p in c.ports}
-
-    def _forget_stale(self, c: "CreateCall", e: StoreConflict) -> bool:
+    def _forget_stale(self, c: CreateCall, e: StoreConflict) -> bool:
         """Forgets look-ups a conflict showed stale; True when a network
         still exists but changed (the create goes again; a deleted one or a
         host gone is the caller's error, reported as such)."""
@@ -425,46 +375,6 @@ class PortOrchestrator:
                 await self._finish_release(p, rev)
             except AlcorError as e:
                 log.warning("pending release of port %s: %s", p.id, e)
-
-
-# How many times a create goes round when its network changed under it.
-STALE_LOOKUP_ATTEMPTS = 5
-
-
-class _StaleNetwork(Exception):
-    """A create compared its network against a look-up that is now stale."""
-
-
-@dataclass
-class CreateCall:
-    """One CreatePorts call waiting in the group commit: its validated ports,
-    its idempotency key and the caller's context (the batch runs elsewhere)."""
-
-    ports: list[port_pb2.Port]
-    key: str
-    ctx: context.RequestContext
-    attempt: int = 0
-    ips: list = field(default_factory=list)
-    macs: list = field(default_factory=list)
-    units: list = field(default_factory=list)
-    networks: dict = field(default_factory=dict)  # the look-ups it was decided on
-    replayed: tuple = (False, False)  # whether its IPs, its MACs were a record's
-    outcome: object = None
-
-    def allocated_for_it(self, held_ips=frozenset(), held_macs=frozenset()) -> tuple[list, list]:
-        """What the allocators gave this call and nobody else holds: what it
-        gives back when it does not use it. A replayed outcome (a record of
-        an earlier call with the same key) belongs to that call; what a
-        concurrent duplicate's ports hold is theirs."""
-        ips_replayed, macs_replayed = self.replayed
-        return ([] if ips_replayed else [a for a in self.ips if a.ip_address not in held_ips],
-                [] if macs_replayed else [m for m in self.macs if m not in held_macs])
-
-    @property
-    def alloc_key(self) -> str:
-        # A create that goes round again (a stale look-up) gave back what it
-        # allocated: its next allocations must not replay the first ones.
-        return self.key if not self.attempt else f"{self.key}~{self.attempt}"
 
 
 def _visible_to(ctx: context.RequestContext, n: network_pb2.Network) -> bool:

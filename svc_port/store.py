@@ -57,31 +57,40 @@ class PortStore:
         guards += [Present(keys.resource("security_groups", g)) for g in p.security_groups]
         return guards
 
+    def create_unit(self, p: port_pb2.Port, network_revision: int) -> Unit:
+        """The port, its index keys and its placement guards."""
+        u = self.ports.create_unit(p)
+        u.guards += self._placement_guards(p, network_revision)
+        return u
+
+    @staticmethod
+    def placement_error(ports: list[port_pb2.Port], current: dict) -> NotFound | None:
+        """What a failed create's placement guards say went away (a fresh
+        uuid cannot clash), or None when none of them failed."""
+        for p in ports:
+            for g in p.security_groups:
+                if keys.resource("security_groups", g) in current:
+                    return NotFound(f"Security group {g} does not exist", reason="SecurityGroupNotFound")
+            k = keys.resource("networks", p.network_id)
+            if k in current and current[k] is None:
+                return NotFound(f"Network {p.network_id} could not be found.", reason="NetworkNotFound")
+            if p.binding_host_id and keys.unique("nodes", "name", p.binding_host_id) in current:
+                return host_not_registered(p.binding_host_id)
+        return None
+
     async def create_all(self, ports: list[port_pb2.Port], network_revisions: dict[str, int],
                          extra: list[Unit] = ()) -> None:
         """Creates the ports all or none, with `extra` units (an idempotency
         record) in the same all-or-none batch."""
-        units = list(extra)
-        for p in ports:
-            u = self.ports.create_unit(p)
-            u.guards += self._placement_guards(p, network_revisions[p.network_id])
-            units.append(u)
+        units = list(extra) + [self.create_unit(p, network_revisions[p.network_id]) for p in ports]
         try:
             revs = await self.store.create_all(units)
         except StoreConflict as e:
-            # A fresh uuid cannot clash: what failed is a placement guard (or
-            # the idempotency record, which the caller handles).
-            for p in ports:
-                for g in p.security_groups:
-                    if keys.resource("security_groups", g) in e.current:
-                        raise NotFound(f"Security group {g} does not exist",
-                                       reason="SecurityGroupNotFound") from None
-                if keys.resource("networks", p.network_id) in e.current \
-                        and e.current[keys.resource("networks", p.network_id)] is None:
-                    raise NotFound(f"Network {p.network_id} could not be found.",
-                                   reason="NetworkNotFound") from None
-                if p.binding_host_id and keys.unique("nodes", "name", p.binding_host_id) in e.current:
-                    raise host_not_registered(p.binding_host_id) from None
+            # What failed is a placement guard (or the idempotency record,
+            # which the caller handles).
+            err = self.placement_error(ports, e.current)
+            if err is not None:
+                raise err from None
             raise
         for p, r in zip(ports, revs[len(extra):]):
             p.revision_number = r

@@ -23,34 +23,39 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from alcor.v1 import reservation_pb2 as alcor_dot_v1_dot_reservation__pb2
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x61lcor/v1/ipam.proto\x12\x08\x61lcor.v1\x1a\x17google/rpc/status.proto\"Z\n\tIpRequest\x12\x11\n\tsubnet_id\x18\x01 \x01(\t\x12\x12\n\nip_address\x18\x02 \x01(\t\x12\x12\n\nnetwork_id\x18\x03 \x01(\t\x12\x12\n\nip_version\x18\x04 \x01(\x05\"]\n\x0cIpAllocation\x12\x11\n\tsubnet_id\x18\x01 \x01(\t\x12\x12\n\nip_address\x18\x02 \x01(\t\x12\x12\n\nnetwork_id\x18\x03 \x01(\t\x12\x12\n\nip_version\x18\x04 \x01(\x05\";\n\x12\x41llocateIpsRequest\x12%\n\x08requests\x18\x01 \x03(\x0b\x32\x13.alcor.v1.IpRequest\"B\n\x13\x41llocateIpsResponse\x12+\n\x0b\x61llocations\x18\x01 \x03(\x0b\x32\x16.alcor.v1.IpAllocation\"@\n\x11ReleaseIpsRequest\x12+\n\x0b\x61llocations\x18\x01 \x03(\x0b\x32\x16.alcor.v1.IpAllocation\"&\n\x12ReleaseIpsResponse\x12\x10\n\x08released\x18\x01 \x01(\x05\"`\n\x17\x41llocateIpsBatchRequest\x12+\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x1c.alcor.v1.AllocateIpsRequest\x12\x18\n\x10idempotency_keys\x18\x02 \x03(\t\"\x89\x01\n\x12\x41llocateIpsOutcome\x12\x32\n\tallocated\x18\x01 \x01(\x0b\x32\x1d.alcor.v1.AllocateIpsResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x12\x10\n\x08replayed\x18\x03 \x01(\x08\x42\x08\n\x06result\"J\n\x18\x41llocateIpsBatchResponse\x12.\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1c.alcor.v1.AllocateIpsOutcome2\xfd\x01\n\x0bIpamService\x12J\n\x0b\x41llocateIps\x12\x1c.alcor.v1.AllocateIpsRequest\x1a\x1d.alcor.v1.AllocateIpsResponse\x12G\n\nReleaseIps\x12\x1b.alcor.v1.ReleaseIpsRequest\x1a\x1c.alcor.v1.ReleaseIpsResponse\x12Y\n\x10\x41llocateIpsBatch\x12!.alcor.v1.AllocateIpsBatchRequest\x1a\".alcor.v1.AllocateIpsBatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x61lcor/v1/ipam.proto\x12\x08\x61lcor.v1\x1a\x1a\x61lcor/v1/reservation.proto\x1a\x17google/rpc/status.proto\"Z\n\tIpRequest\x12\x11\n\tsubnet_id\x18\x01 \x01(\t\x12\x12\n\nip_address\x18\x02 \x01(\t\x12\x12\n\nnetwork_id\x18\x03 \x01(\t\x12\x12\n\nip_version\x18\x04 \x01(\x05\"]\n\x0cIpAllocation\x12\x11\n\tsubnet_id\x18\x01 \x01(\t\x12\x12\n\nip_address\x18\x02 \x01(\t\x12\x12\n\nnetwork_id\x18\x03 \x01(\t\x12\x12\n\nip_version\x18\x04 \x01(\x05\";\n\x12\x41llocateIpsRequest\x12%\n\x08requests\x18\x01 \x03(\x0b\x32\x13.alcor.v1.IpRequest\"B\n\x13\x41llocateIpsResponse\x12+\n\x0b\x61llocations\x18\x01 \x03(\x0b\x32\x16.alcor.v1.IpAllocation\"@\n\x11ReleaseIpsRequest\x12+\n\x0b\x61llocations\x18\x01 \x03(\x0b\x32\x16.alcor.v1.IpAllocation\"&\n\x12ReleaseIpsResponse\x12\x10\n\x08released\x18\x01 \x01(\x05\"`\n\x17\x41llocateIpsBatchRequest\x12+\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x1c.alcor.v1.AllocateIpsRequest\x12\x18\n\x10idempotency_keys\x18\x02 \x03(\t\"\x89\x01\n\x12\x41llocateIpsOutcome\x12\x32\n\tallocated\x18\x01 \x01(\x0b\x32\x1d.alcor.v1.AllocateIpsResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x12\x10\n\x08replayed\x18\x03 \x01(\x08\x42\x08\n\x06result\"J\n\x18\x41llocateIpsBatchResponse\x12.\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1c.alcor.v1.AllocateIpsOutcome\"O\n\x11ReserveIpsRequest\x12+\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x1c.alcor.v1.AllocateIpsRequest\x12\r\n\x05\x66resh\x18\x02 \x01(\x08\"p\n\x12ReserveIpsResponse\x12.\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1c.alcor.v1.AllocateIpsOutcome\x12*\n\x0breservation\x18\x02 \x01(\x0b\x32\x15.alcor.v1.Reservation2\xc6\x02\n\x0bIpamService\x12J\n\x0b\x41llocateIps\x12\x1c.alcor.v1.AllocateIpsRequest\x1a\x1d.alcor.v1.AllocateIpsResponse\x12G\n\nReleaseIps\x12\x1b.alcor.v1.ReleaseIpsRequest\x1a\x1c.alcor.v1.ReleaseIpsResponse\x12Y\n\x10\x41llocateIpsBatch\x12!.alcor.v1.AllocateIpsBatchRequest\x1a\".alcor.v1.AllocateIpsBatchResponse\x12G\n\nReserveIps\x12\x1b.alcor.v1.ReserveIpsRequest\x1a\x1c.alcor.v1.ReserveIpsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'alcor.v1.ipam_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_IPREQUEST']._serialized_start=58
-  _globals['_IPREQUEST']._serialized_end=148
-  _globals['_IPALLOCATION']._serialized_start=150
-  _globals['_IPALLOCATION']._serialized_end=243
-  _globals['_ALLOCATEIPSREQUEST']._serialized_start=245
-  _globals['_ALLOCATEIPSREQUEST']._serialized_end=304
-  _globals['_ALLOCATEIPSRESPONSE']._serialized_start=306
-  _globals['_ALLOCATEIPSRESPONSE']._serialized_end=372
-  _globals['_RELEASEIPSREQUEST']._serialized_start=374
-  _globals['_RELEASEIPSREQUEST']._serialized_end=438
-  _globals['_RELEASEIPSRESPONSE']._serialized_start=440
-  _globals['_RELEASEIPSRESPONSE']._serialized_end=478
-  _globals['_ALLOCATEIPSBATCHREQUEST']._serialized_start=480
-  _globals['_ALLOCATEIPSBATCHREQUEST']._serialized_end=576
-  _globals['_ALLOCATEIPSOUTCOME']._serialized_start=579
-  _globals['_ALLOCATEIPSOUTCOME']._serialized_end=716
-  _globals['_ALLOCATEIPSBATCHRESPONSE']._serialized_start=718
-  _globals['_ALLOCATEIPSBATCHRESPONSE']._serialized_end=792
-  _globals['_IPAMSERVICE']._serialized_start=795
-  _globals['_IPAMSERVICE']._serialized_end=1048
+  _globals['_IPREQUEST']._serialized_start=86
+  _globals['_IPREQUEST']._serialized_end=176
+  _globals['_IPALLOCATION']._serialized_start=178
+  _globals['_IPALLOCATION']._serialized_end=271
+  _globals['_ALLOCATEIPSREQUEST']._serialized_start=273
+  _globals['_ALLOCATEIPSREQUEST']._serialized_end=332
+  _globals['_ALLOCATEIPSRESPONSE']._serialized_start=334
+  _globals['_ALLOCATEIPSRESPONSE']._serialized_end=400
+  _globals['_RELEASEIPSREQUEST']._serialized_start=402
+  _globals['_RELEASEIPSREQUEST']._serialized_end=466
+  _globals['_RELEASEIPSRESPONSE']._serialized_start=468
+  _globals['_RELEASEIPSRESPONSE']._serialized_end=506
+  _globals['_ALLOCATEIPSBATCHREQUEST']._serialized_start=508
+  _globals['_ALLOCATEIPSBATCHREQUEST']._serialized_end=604
+  _globals['_ALLOCATEIPSOUTCOME']._serialized_start=607
+  _globals['_ALLOCATEIPSOUTCOME']._serialized_end=744
+  _globals['_ALLOCATEIPSBATCHRESPONSE']._serialized_start=746
+  _globals['_ALLOCATEIPSBATCHRESPONSE']._serialized_end=820
+  _globals['_RESERVEIPSREQUEST']._serialized_start=822
+  _globals['_RESERVEIPSREQUEST']._serialized_end=901
+  _globals['_RESERVEIPSRESPONSE']._serialized_start=903
+  _globals['_RESERVEIPSRESPONSE']._serialized_end=1015
+  _globals['_IPAMSERVICE']._serialized_start=1018
+  _globals['_IPAMSERVICE']._serialized_end=1344
 # @@protoc_insertion_point(module_scope)

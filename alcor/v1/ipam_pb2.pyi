@@ -1,4 +1,5 @@
 # DO NOT EDIT: generated from protos/ by tools/gen_protos.sh
+from alcor.v1 import reservation_pb2 as _reservation_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -79,3 +80,19 @@ class AllocateIpsBatchResponse(_message.Message):
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     outcomes: _containers.RepeatedCompositeFieldContainer[AllocateIpsOutcome]
     def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateIpsOutcome, _Mapping]]] = ...) -> None: ...
+
+class ReserveIpsRequest(_message.Message):
+    __slots__ = ("calls", "fresh")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    FRESH_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[AllocateIpsRequest]
+    fresh: bool
+    def __init__(self, calls: _Optional[_Iterable[_Union[AllocateIpsRequest, _Mapping]]] = ..., fresh: _Optional[bool] = ...) -> None: ...
+
+class ReserveIpsResponse(_message.Message):
+    __slots__ = ("outcomes", "reservation")
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[AllocateIpsOutcome]
+    reservation: _reservation_pb2.Reservation
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateIpsOutcome, _Mapping]]] = ..., reservation: _Optional[_Union[_reservation_pb2.Reservation, _Mapping]] = ...) -> None: ...

@@ -52,6 +52,11 @@ class IpamServiceStub:
                 request_serializer=alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchRequest.SerializeToString,
                 response_deserializer=alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchResponse.FromString,
                 _registered_method=True)
+        self.ReserveIps = channel.unary_unary(
+                '/alcor.v1.IpamService/ReserveIps',
+                request_serializer=alcor_dot_v1_dot_ipam__pb2.ReserveIpsRequest.SerializeToString,
+                response_deserializer=alcor_dot_v1_dot_ipam__pb2.ReserveIpsResponse.FromString,
+                _registered_method=True)
 
 
 class IpamServiceServicer:
@@ -81,6 +86,15 @@ class IpamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReserveIps(self, request, context):
+        """Decides independent calls like AllocateIpsBatch but writes nothing: the
+        caller commits the returned reservation in its own transaction (see
+        Reservation). Safe to retry: it has no effect until committed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IpamServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -98,6 +112,11 @@ def add_IpamServiceServicer_to_server(servicer, server):
                     servicer.AllocateIpsBatch,
                     request_deserializer=alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchRequest.FromString,
                     response_serializer=alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchResponse.SerializeToString,
+            ),
+            'ReserveIps': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveIps,
+                    request_deserializer=alcor_dot_v1_dot_ipam__pb2.ReserveIpsRequest.FromString,
+                    response_serializer=alcor_dot_v1_dot_ipam__pb2.ReserveIpsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -183,6 +202,33 @@ class IpamService:
             '/alcor.v1.IpamService/AllocateIpsBatch',
             alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchRequest.SerializeToString,
             alcor_dot_v1_dot_ipam__pb2.AllocateIpsBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveIps(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/alcor.v1.IpamService/ReserveIps',
+            alcor_dot_v1_dot_ipam__pb2.ReserveIpsRequest.SerializeToString,
+            alcor_dot_v1_dot_ipam__pb2.ReserveIpsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,4 +1,5 @@
 # DO NOT EDIT: generated from protos/ by tools/gen_protos.sh
+from alcor.v1 import reservation_pb2 as _reservation_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -61,3 +62,19 @@ class AllocateMacsBatchResponse(_message.Message):
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     outcomes: _containers.RepeatedCompositeFieldContainer[AllocateMacsOutcome]
     def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateMacsOutcome, _Mapping]]] = ...) -> None: ...
+
+class ReserveMacsRequest(_message.Message):
+    __slots__ = ("calls", "fresh")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    FRESH_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[AllocateMacsRequest]
+    fresh: bool
+    def __init__(self, calls: _Optional[_Iterable[_Union[AllocateMacsRequest, _Mapping]]] = ..., fresh: _Optional[bool] = ...) -> None: ...
+
+class ReserveMacsResponse(_message.Message):
+    __slots__ = ("outcomes", "reservation")
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[AllocateMacsOutcome]
+    reservation: _reservation_pb2.Reservation
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateMacsOutcome, _Mapping]]] = ..., reservation: _Optional[_Union[_reservation_pb2.Reservation, _Mapping]] = ...) -> None: ...

@@ -52,6 +52,11 @@ class MacServiceStub:
                 request_serializer=alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchRequest.SerializeToString,
                 response_deserializer=alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchResponse.FromString,
                 _registered_method=True)
+        self.ReserveMacs = channel.unary_unary(
+                '/alcor.v1.MacService/ReserveMacs',
+                request_serializer=alcor_dot_v1_dot_mac__pb2.ReserveMacsRequest.SerializeToString,
+                response_deserializer=alcor_dot_v1_dot_mac__pb2.ReserveMacsResponse.FromString,
+                _registered_method=True)
 
 
 class MacServiceServicer:
@@ -80,6 +85,14 @@ class MacServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReserveMacs(self, request, context):
+        """Decides independent calls but writes nothing: the caller commits the
+        returned reservation in its own transaction (see Reservation).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MacServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -97,6 +110,11 @@ def add_MacServiceServicer_to_server(servicer, server):
                     servicer.AllocateMacsBatch,
                     request_deserializer=alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchRequest.FromString,
                     response_serializer=alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchResponse.SerializeToString,
+            ),
+            'ReserveMacs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveMacs,
+                    request_deserializer=alcor_dot_v1_dot_mac__pb2.ReserveMacsRequest.FromString,
+                    response_serializer=alcor_dot_v1_dot_mac__pb2.ReserveMacsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -182,6 +200,33 @@ class MacService:
             '/alcor.v1.MacService/AllocateMacsBatch',
             alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchRequest.SerializeToString,
             alcor_dot_v1_dot_mac__pb2.AllocateMacsBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveMacs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/alcor.v1.MacService/ReserveMacs',
+            alcor_dot_v1_dot_mac__pb2.ReserveMacsRequest.SerializeToString,
+            alcor_dot_v1_dot_mac__pb2.ReserveMacsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,167 @@
+"""Reservations: the allocators decide and write nothing; whoever commits
+the returned writes (svc_port, with its ports) makes the allocation. Real
+etcd and real gRPC; the pure packing and translation as tables."""
+import asyncio
+
+import grpc
+import pytest
+
+from alcor.v1 import ipam_pb2, mac_pb2, node_pb2, port_pb2
+from runtime import keys, reservation
+from runtime.errors import reason_of
+from runtime.store import Absent, At, Delete, Holds, Put, StoreConflict, Unit, merge
+from svc_port.reserved import chunks
+from tests.test_core_concurrency import allocated_bits
+from tests.test_core_resources import new_network, new_subnet, uid
+
+
+# --- pure ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sized,want_chunks,want_alone", [
+    ([], [], []),
+    ([(0, (10, 10)), (1, (10, 10))], [[0, 1]], []),
+    ([(0, (100, 10)), (1, (28, 10)), (2, (1, 1))], [[0, 1], [2]], []),
+    ([(0, (10, 120)), (1, (10, 9)), (2, (10, 1))], [[0], [1, 2]], []),
+    ([(0, (129, 1)), (1, (1, 1))], [[1]], [0]),
+    ([(0, (1, 200)), (1, (128, 128))], [[1]], [0]),
+])
+def test_calls_are_packed_in_order_into_transactions(sized, want_chunks, want_alone):
+    assert chunks(sized) == (want_chunks, want_alone)
+
+
+def test_a_reservation_crosses_the_wire_unchanged():
+    u = Unit([Absent(b"/a"), At(b"/b", 7), Holds(b"/c", b"\x01\x02")],
+             [Put(b"/a", b"x"), Delete(b"/d")])
+    assert reservation.to_unit(reservation.to_proto(u)) == u
+
+
+def test_a_reservation_cannot_carry_leases_or_ranges():
+    with pytest.raises(ValueError):
+        reservation.to_proto(Unit([Absent(b"/a")], [Put(b"/a", b"x", lease=5)]))
+
+
+def test_merged_units_guard_each_key_state_once():
+    net = At(b"/net", 3)
+    merged = merge([Unit([net, Absent(b"/p1")], [Put(b"/p1", b"1")]),
+                    Unit([net, Absent(b"/p2")], [Put(b"/p2", b"2")])])
+    assert merged.guards == [net, Absent(b"/p1"), Absent(b"/p2")]
+    assert [w.key for w in merged.writes] == [b"/p1", b"/p2"]
+
+
+# --- against the cluster ------------------------------------------------------
+
+
+def ip_calls(subnet_id: str, n: int) -> list:
+    return [ipam_pb2.AllocateIpsRequest(requests=[ipam_pb2.IpRequest(subnet_id=subnet_id)])
+            for _ in range(n)]
+
+
+def ips_of(resp) -> list[str]:
+    return [o.allocated.allocations[0].ip_address for o in resp.outcomes]
+
+
+async def test_a_reservation_takes_nothing_until_committed(api):
+    n = await new_network(api)
+    s = await new_subnet(api, n.id, "10.60.0.0/24")
+    r = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 3)))
+    assert ips_of(r) == ["10.60.0.2", "10.60.0.3", "10.60.0.4"]
+    assert await allocated_bits(api, keys.ip_blocks(s.id)) == 0
+    await api.store.commit(reservation.to_unit(r.reservation))
+    assert await allocated_bits(api, keys.ip_blocks(s.id)) == 3
+    # The same reservation twice: its guards no longer hold.
+    with pytest.raises(StoreConflict):
+        await api.store.commit(reservation.to_unit(r.reservation))
+    # The next one chains on the first (no read), and lands after it.
+    r2 = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 1)))
+    assert ips_of(r2) == ["10.60.0.5"]
+    await api.store.commit(reservation.to_unit(r2.reservation))
+    assert await allocated_bits(api, keys.ip_blocks(s.id)) == 4
+
+
+async def test_a_dropped_reservation_fails_the_next_until_it_is_asked_fresh(api):
+    n = await new_network(api)
+    s = await new_subnet(api, n.id, "10.61.0.0/24")
+    warm = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 1)))
+    await api.store.commit(reservation.to_unit(warm.reservation))
+    await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 2)))  # dropped
+    chained = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 1)))
+    assert ips_of(chained) == ["10.61.0.5"]
+    with pytest.raises(StoreConflict):
+        await api.store.commit(reservation.to_unit(chained.reservation))
+    fresh = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 1), fresh=True))
+    assert ips_of(fresh) == ["10.61.0.3"]  # what the dropped one held was never taken
+    await api.store.commit(reservation.to_unit(fresh.reservation))
+    assert await allocated_bits(api, keys.ip_blocks(s.id)) == 2
+
+
+async def test_two_replicas_reserving_the_same_address_cannot_both_commit(api):
+    n = await new_network(api)
+    s = await new_subnet(api, n.id, "10.62.0.0/24")
+    a, b = [await api.ipam[i].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 1), fresh=True))
+            for i in (0, 1)]
+    assert ips_of(a) == ips_of(b)
+    await api.store.commit(reservation.to_unit(a.reservation))
+    with pytest.raises(StoreConflict):
+        await api.store.commit(reservation.to_unit(b.reservation))
+    assert await allocated_bits(api, keys.ip_blocks(s.id)) == 1
+
+
+async def test_a_refused_call_fails_alone_in_a_reservation(api):
+    n = await new_network(api)
+    s = await new_subnet(api, n.id, "10.63.0.0/24")
+    calls = ip_calls(s.id, 1) + [ipam_pb2.AllocateIpsRequest(requests=[
+        ipam_pb2.IpRequest(subnet_id=s.id, ip_address="10.64.0.9")])] + ip_calls(s.id, 1)
+    r = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=calls, fresh=True))
+    assert [o.WhichOneof("result") for o in r.outcomes] == ["allocated", "error", "allocated"]
+    assert r.outcomes[1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    await api.store.commit(reservation.to_unit(r.reservation))
+    assert await allocated_bits(api, keys.ip_blocks(s.id)) == 2
+
+
+async def test_mac_reservations_are_distinct_and_take_nothing_until_committed(api):
+    before = await allocated_bits(api, keys.MAC_BLOCKS)
+    calls = [mac_pb2.AllocateMacsRequest(requests=[mac_pb2.MacRequest()]) for _ in range(5)]
+    r = await api.macs[0].ReserveMacs(mac_pb2.ReserveMacsRequest(calls=calls))
+    macs = [o.allocated.mac_addresses[0] for o in r.outcomes]
+    assert len(set(macs)) == 5
+    assert await allocated_bits(api, keys.MAC_BLOCKS) == before
+    await api.store.commit(reservation.to_unit(r.reservation))
+    assert await allocated_bits(api, keys.MAC_BLOCKS) == before + 5
+    await api.macs[0].ReleaseMacs(mac_pb2.ReleaseMacsRequest(mac_addresses=macs))
+
+
+async def test_a_create_that_fails_at_its_commit_takes_no_address(api):
+    """The host is not registered: the port's guard on it fails the one
+    transaction that would also have taken its IP and MAC."""
+    n = await new_network(api)
+    s = await new_subnet(api, n.id, "10.65.0.0/24")
+    macs_before = await allocated_bits(api, keys.MAC_BLOCKS)
+    with pytest.raises(grpc.aio.AioRpcError) as e:
+        await api.ports.CreatePorts(port_pb2.CreatePortsRequest(
+            port=port_pb2.Port(network_id=n.id, binding_host_id="nowhere-" + uid())))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and reason_of(e.value) == "HostNotRegistered", \
+        e.value.details()
+    assert await allocated_bits(api, keys.ip_blocks(s.id)) == 0
+    assert await allocated_bits(api, keys.MAC_BLOCKS) == macs_before
+    # The next create gets the first address: nothing leaked.
+    ok = await api.ports.CreatePorts(port_pb2.CreatePortsRequest(port=port_pb2.Port(network_id=n.id)))
+    assert ok.port.fixed_ips[0].ip_address == "10.65.0.2"
+
+
+async def test_concurrent_creates_with_a_bad_host_among_them_all_land_or_fail_alone(api):
+    n = await new_network(api)
+    s = await new_subnet(api, n.id, "10.66.0.0/24")
+    host = "rsv-" + uid()
+    await api.nodes.CreateNodes(node_pb2.CreateNodesRequest(node=node_pb2.Node(name=host, local_ip="10.9.9.9")))
+    reqs = [port_pb2.Port(network_id=n.id, binding_host_id=host if i % 5 else "gone-" + uid())
+            for i in range(40)]
+    res = await asyncio.gather(*(api.ports.CreatePorts(port_pb2.CreatePortsRequest(port=p)) for p in reqs),
+                               return_exceptions=True)
+    ok = [r for r in res if not isinstance(r, BaseException)]
+    bad = [r for r in res if isinstance(r, BaseException)]
+    assert len(ok) == 32 and len(bad) == 8
+    assert all(reason_of(e) == "HostNotRegistered" for e in bad)
+    ips = {r.port.fixed_ips[0].ip_address for r in ok}
+    assert len(ips) == 32
+    assert await allocated_bits(api, keys.ip_blocks(s.id)) == 32
