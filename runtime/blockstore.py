@@ -36,18 +36,6 @@ def _unit(guards: list[Guard], changes: list[BlockChange]) -> Unit:
     return u
 
 
-def reservation_unit(groups: list[tuple[list[Guard], list[BlockChange]]]) -> Unit:
-    """Every group's guards and block writes as one unit, for a caller to
-    commit in its own transaction (a reservation: nothing is written here)."""
-    out = Unit()
-    for g, c in groups:
-        if c:
-            u = _unit(g, c)
-            out.guards += u.guards
-            out.writes += u.writes
-    return out
-
-
 async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockChange]]],
                        extra: list[Unit] | None = None) -> int | None:
     """`extra` units (idempotency records) are committed with the first group.
@@ -155,3 +143,22 @@ class KnownBlocks:
 
     def forget(self, group) -> None:
         self._groups.pop(group, None)
+
+
+class PerChain:
+    """Knowledge per reservation chain (a caller's), the least recently used
+    forgotten past `capacity`: a caller that went away leaves nothing
+    behind for long, and forgetting costs at most one fresh read."""
+
+    def __init__(self, make, capacity: int = 32):
+        self._make, self._capacity = make, capacity
+        self._chains: dict[str, object] = {}
+
+    def of(self, chain: str):
+        k = self._chains.pop(chain, None)
+        if k is None:
+            k = self._make()
+            if len(self._chains) >= self._capacity:
+                self._chains.pop(next(iter(self._chains)))
+        self._chains[chain] = k
+        return k

@@ -41,6 +41,7 @@ def _wrap_unary(behavior, method: str):
                     log.debug("%s: %s", method, e)
                     await _abort(ctx, e)
                 except StoreConflict:
+                    log.debug("%s: a conflict no retry resolved", method, exc_info=True)
                     await _abort(ctx, Contention("concurrent update, try again"))
                 except (grpc.aio.AbortError, asyncio.CancelledError):
                     raise

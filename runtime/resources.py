@@ -45,6 +45,9 @@ class ResourceStore(Generic[M]):
         # and has caught up; it fills those attributes from its side records.
         self.mirror = None
         self.enrich_from_mirror: Callable[[M, object], None] | None = None
+        # (key of a resource's side record, how it fills the resource): a
+        # single get reads both at once instead of calling `enrich` after.
+        self.side: tuple[Callable[[str], bytes], Callable[[M, KV | None], None]] | None = None
         self._prefix = keys.resources(family)
 
     # --- encoding ------------------------------------------------------------
@@ -75,14 +78,25 @@ class ResourceStore(Generic[M]):
     # --- reads ---------------------------------------------------------------
 
     async def get(self, resource_id: str, visible: Callable[[M], bool] = lambda m: True) -> M:
-        kv = await self.store.get(self.key(resource_id)) if resource_id else None
+        side = None
+        if not resource_id:
+            kv = None
+        elif self.side is not None:
+            # The resource and its side record in one round trip.
+            side_key = self.side[0](resource_id)
+            got, _ = await self.store.read(keys=[self.key(resource_id), side_key])
+            kv, side = got.get(self.key(resource_id)), got.get(side_key)
+        else:
+            kv = await self.store.get(self.key(resource_id))
         if kv is None:
             raise self.not_found(resource_id)
         m = self.decode(kv)
         if not visible(m):
             # Another project's resource answers exactly like a missing one.
             raise self.not_found(resource_id)
-        if self.enrich:
+        if self.side is not None:
+            self.side[1](m, side)
+        elif self.enrich:
             await self.enrich([m])
         return m
 

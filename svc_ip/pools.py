@@ -83,10 +83,14 @@ class Allocator:
     def begin(self) -> None:
         self._staged = {}
 
-    def commit(self) -> None:
-        for sid, idx in self._staged:
+    def commit(self) -> dict[tuple[str, int], bytearray | None]:
+        """Keeps the caller's changes; returns the blocks it touched, each
+        as it was before (None: the block did not exist)."""
+        staged = self._staged
+        for sid, idx in staged:
             self.changed.setdefault(sid, set()).add(idx)
         self._staged = {}
+        return staged
 
     def rollback(self) -> None:
         for (sid, idx), before in self._staged.items():

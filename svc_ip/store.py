@@ -15,8 +15,8 @@ from runtime.idempotency import Idempotency, Replayed, plan_batch
 from runtime.errors import AlcorError, InvalidInput, NotFound
 from runtime.resources import ResourceStore
 from runtime.retry import on_conflict
-from runtime.blockstore import BlockChange, KnownBlocks, reservation_unit, write_blocks
-from runtime.store import At, Store, StoreConflict, Unit
+from runtime.blockstore import BlockChange, KnownBlocks, PerChain, write_blocks
+from runtime.store import Absent, At, Holds, Put, Store, StoreConflict, Unit
 from svc_ip.pools import AddressSpace, Allocator, exhausted
 
 Call = list[ipam_pb2.IpRequest]
@@ -33,8 +33,9 @@ class IpamStore:
         self._nets: dict[str, network_pb2.Network] = {}
         self._subnets: dict[str, subnet_pb2.Subnet] = {}
         self._blocks = KnownBlocks()
-        # Reservations decide one at a time: each chains on the one before.
+        # Reservations decide one at a time, each chain on its own blocks.
         self._reserving = asyncio.Lock()
+        self._chains = PerChain(KnownBlocks)
 
     async def _read_subnets(self, subnet_ids) -> tuple[dict, dict[str, dict[int, tuple[bytes, int]]]]:
         """Subnets and their allocation blocks, in one round trip."""
@@ -67,7 +68,7 @@ class IpamStore:
                     self._blocks.forget(sid)
         return await self._allocate_read(keyed)
 
-    def _known_state(self, keyed: list[tuple[Call, str]]):
+    def _known_state(self, keyed: list[tuple[Call, str]], known_blocks: KnownBlocks | None = None):
         nets, subnets, stored = {}, {}, {}
         for c, _ in keyed:
             for r in c:
@@ -80,7 +81,7 @@ class IpamStore:
                     nets[net.id] = net
                     sids = list(net.subnets)
                 for sid in sids:
-                    blocks = self._blocks.get(sid)
+                    blocks = (self._blocks if known_blocks is None else known_blocks).get(sid)
                     if blocks is None or sid not in self._subnets:
                         return None
                     subnets[sid], stored[sid] = self._subnets[sid], blocks
@@ -104,7 +105,7 @@ class IpamStore:
         nets, subnets, stored = await self._read_state(calls)
         return await self._decide_and_write(calls, call_keys, nets, subnets, stored, strict=False)
 
-    async def _read_state(self, calls: list[Call]):
+    async def _read_state(self, calls: list[Call], known_blocks: KnownBlocks | None = None):
         """The networks, subnets and blocks the calls need, read now (and
         remembered: the next decision may start from them)."""
         net_ids = {r.network_id for c in calls for r in c if not r.subnet_id}
@@ -115,7 +116,7 @@ class IpamStore:
         self._nets.update(nets)
         for sid, sub in subnets.items():
             self._subnets[sid] = sub
-            self._blocks.remember(sid, stored[sid])
+            (self._blocks if known_blocks is None else known_blocks).remember(sid, stored[sid])
         return nets, subnets, stored
 
     async def _decide_and_write(self, calls, call_keys, nets, subnets, stored, strict: bool):
@@ -126,10 +127,12 @@ class IpamStore:
         await self._write(alloc, stored, subnets, records)
         return outcomes
 
-    def _decide(self, calls, nets, subnets, stored, strict: bool):
+    def _decide(self, calls, nets, subnets, stored, strict: bool, units: list | None = None):
         """The pure allocator decides each call, all or none per call.
         `strict` (deciding from known state): any refusal may be the
-        knowledge's fault, so the careful path (fresh reads) decides."""
+        knowledge's fault, so the careful path (fresh reads) decides. With
+        `units`, each call's reservation is appended to it (chained on the
+        calls before it; empty for a refused call)."""
         spaces = {sid: AddressSpace.of(s) for sid, s in subnets.items()}
         alloc = Allocator({sid: {i: bytearray(v) for i, (v, _) in b.items()} for sid, b in stored.items()})
         outcomes: list[list[ipam_pb2.IpAllocation] | AlcorError] = []
@@ -137,43 +140,50 @@ class IpamStore:
             alloc.begin()
             try:
                 outcomes.append([self._one(alloc, r, spaces, nets, subnets) for r in call])
-                alloc.commit()
+                touched = alloc.commit()
+                if units is not None:
+                    units.append(_call_unit(alloc, touched, subnets))
             except AlcorError as e:
                 if strict:
                     raise _Unsure() from e
                 alloc.rollback()
                 outcomes.append(e)
+                if units is not None:
+                    units.append(Unit())
         return alloc, outcomes
 
     # --- reservations ----------------------------------------------------------
 
-    async def reserve(self, calls: list[Call], fresh: bool = False
-                      ) -> tuple[list[list[ipam_pb2.IpAllocation] | AlcorError], Unit]:
+    async def reserve(self, calls: list[Call], fresh: bool = False, chain: str = ""
+                      ) -> tuple[list[list[ipam_pb2.IpAllocation] | AlcorError], list[Unit], bool]:
         """Decides each call as allocate does and writes nothing: returns the
-        outcomes and the unit (block writes guarded by the blocks' state, and
-        each subnet's revision) that makes every allocated call's addresses
-        taken, for the caller to commit with whatever holds them.
+        outcomes, per call the unit (block writes guarded by the blocks'
+        state, and the subnet's revision) that makes its addresses taken,
+        for the caller to commit with whatever holds them, and whether it
+        was decided fresh (from etcd, not on earlier reservations).
 
         Decided from what this replica last knew, including its previous
         reservations (chained: this one guards on the blocks as those left
         them), unless `fresh` or that knowledge is missing or refuses."""
         async with self._reserving:
+            blocks = self._chains.of(chain)
             if not fresh:
-                known = self._known_state([(c, "") for c in calls])
+                known = self._known_state([(c, "") for c in calls], blocks)
                 if known is not None:
                     try:
-                        return self._reserve_from(calls, *known, strict=True)
+                        return (*self._reserve_from(calls, *known, blocks, strict=True), False)
                     except _Unsure:
                         pass
-            nets, subnets, stored = await self._read_state(calls)
-            return self._reserve_from(calls, nets, subnets, stored, strict=False)
+            nets, subnets, stored = await self._read_state(calls, blocks)
+            return (*self._reserve_from(calls, nets, subnets, stored, blocks, strict=False), True)
 
-    def _reserve_from(self, calls, nets, subnets, stored, strict: bool):
-        alloc, outcomes = self._decide(calls, nets, subnets, stored, strict)
-        groups, after_by_subnet = self._block_changes(alloc, stored, subnets)
+    def _reserve_from(self, calls, nets, subnets, stored, blocks: KnownBlocks, strict: bool):
+        units: list[Unit] = []
+        alloc, outcomes = self._decide(calls, nets, subnets, stored, strict, units)
+        _, after_by_subnet = self._block_changes(alloc, stored, subnets)
         for sid, changes in after_by_subnet.items():
-            self._blocks.reserved(sid, changes)
-        return outcomes, reservation_unit(groups)
+            blocks.reserved(sid, changes)
+        return outcomes, units
 
     def _one(self, alloc: Allocator, r: ipam_pb2.IpRequest, spaces, nets, subnets) -> ipam_pb2.IpAllocation:
         if r.subnet_id:
@@ -260,6 +270,19 @@ class IpamStore:
             counts.append(n)
         await self._write(alloc, stored, subnets)
         return counts
+
+
+def _call_unit(alloc: Allocator, touched, subnets) -> Unit:
+    """One call's reservation: each block it touched guarded on its value
+    before the call (Absent when new) and written as the call left it."""
+    u = Unit()
+    for sid in dict.fromkeys(sid for sid, _ in touched):
+        u.guards.append(At(_subnet_key(sid), subnets[sid].revision_number))
+    for (sid, idx), before in touched.items():
+        key = keys.ip_block(sid, idx)
+        u.guards.append(Absent(key) if before is None else Holds(key, bytes(before)))
+        u.writes.append(Put(key, bytes(alloc.blocks[sid][idx])))
+    return u
 
 
 class _Unsure(Exception):

@@ -65,10 +65,14 @@ class MacAllocator:
     def begin(self) -> None:
         self._staged, self._staged_foreign = {}, []
 
-    def commit(self) -> None:
+    def commit(self) -> tuple[dict[int, bytearray | None], list[str]]:
+        """Keeps the caller's changes; returns the blocks it touched, each as
+        it was before (None: absent), and the foreign MACs it took."""
+        staged = self._staged, self._staged_foreign
         self.changed |= set(self._staged)
         self.foreign += self._staged_foreign
         self.begin()
+        return staged
 
     def rollback(self) -> None:
         for idx, before in self._staged.items():

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import dataclass, field
 
 from alcor.v1 import mac_pb2
 from runtime import bitmap, keys
-from runtime.blockstore import BlockChange, KnownBlocks, reservation_unit, write_blocks
+from runtime.blockstore import BlockChange, KnownBlocks, PerChain, write_blocks
 from runtime.errors import AlcorError, InvalidInput
 from runtime.idempotency import Idempotency, Replayed, plan_batch
 from runtime.retry import on_conflict
-from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict, Unit
+from runtime.store import Absent, At, Delete, Holds, Present, Put, Store, StoreConflict, Unit
 from svc_mac import macs
 
 Call = list[mac_pb2.MacRequest]
@@ -23,6 +24,37 @@ Call = list[mac_pb2.MacRequest]
 KNOWN_WINDOW_BLOCKS = 16
 # Fresh windows a reservation tries before the space counts as full.
 WINDOW_ATTEMPTS = 10
+
+
+@dataclass
+class _Known:
+    """Blocks of a window as last read, decided or written (KnownBlocks)."""
+
+    blocks: KnownBlocks = field(default_factory=KnownBlocks)
+    window: range | None = None
+
+
+def _in_window(changes: list[BlockChange], window: range) -> list[tuple[int, bytes]]:
+    mine = []
+    for c in changes:
+        idx = int(c.key.rsplit(b"/", 1)[1], 16)
+        if idx in window or idx + macs.BLOCKS in window:
+            mine.append((idx, c.after))
+    return mine
+
+
+def _call_unit(alloc: macs.MacAllocator, touched, foreign) -> Unit:
+    """One call's reservation: each block it touched guarded on its value
+    before the call (Absent when new) and written as the call left it; each
+    foreign MAC it took guarded absent."""
+    u = Unit()
+    for idx, before in touched.items():
+        key = keys.mac_block(idx)
+        u.guards.append(Absent(key) if before is None else Holds(key, bytes(before)))
+        u.writes.append(Put(key, bytes(alloc.blocks[idx])))
+    u.guards += [Absent(keys.foreign_mac(m)) for m in foreign]
+    u.writes += [Put(keys.foreign_mac(m), b"") for m in foreign]
+    return u
 
 
 class _Unsure(Exception):
@@ -36,10 +68,12 @@ class MacStore:
         self.rng = rng or random.Random()
         self.idempotency = Idempotency(store, "macs")
         # The window of blocks last read whole, kept current by our own
-        # writes (see KnownBlocks), for allocations that need no read.
-        self._blocks = KnownBlocks()
-        self._window: range | None = None
-        # Reservations decide one at a time: each chains on the one before.
+        # writes (see KnownBlocks), for allocations that need no read; and
+        # one per reservation chain (a caller's), each at its own random
+        # place, so callers' reservations rarely share a block.
+        self._own = _Known()
+        self._chains = PerChain(_Known)
+        # Reservations decide one at a time, each chain on its own window.
         self._reserving = asyncio.Lock()
 
     async def _read(self, idxs: set[int], window: range, foreign: list[str] = ()):
@@ -69,13 +103,13 @@ class MacStore:
         First from the window of blocks this replica last read (no read: one
         round trip, the write); when that does not fit, is stale, a key was
         recorded or a call is refused, the careful path reads and decides."""
-        window = self._window
-        if window is not None and self._blocks.get(window) is not None and self._fits(keyed, window):
+        window = self._own.window
+        if window is not None and self._own.blocks.get(window) is not None and self._fits(keyed, window):
             try:
                 return await self._allocate_known(keyed, window)
             except (StoreConflict, _Unsure):
-                self._blocks.forget(window)
-                self._window = None
+                self._own.blocks.forget(window)
+                self._own.window = None
         return await self._allocate_read(keyed)
 
     def _fits(self, keyed: list[tuple[Call, str]], window: range) -> bool:
@@ -94,7 +128,7 @@ class MacStore:
     async def _allocate_known(self, keyed: list[tuple[Call, str]], window: range) -> list[list[str] | AlcorError]:
         # Keys are not looked up: a recorded one fails its Absent guard.
         calls, call_keys, slot = plan_batch(keyed)
-        stored = {i % macs.BLOCKS: v for i, v in self._blocks.get(window).items()}
+        stored = {i % macs.BLOCKS: v for i, v in self._own.blocks.get(window).items()}
         outcomes = await self._decide_and_write(calls, call_keys, stored, window, [], strict=True)
         return [outcomes[i] for i in slot]
 
@@ -107,10 +141,10 @@ class MacStore:
                 for (_, k), i in zip(keyed, slot)]
 
     async def _allocate(self, calls: list[Call], call_keys: list[str]) -> list[list[str] | AlcorError]:
-        stored, window, existing_foreign = await self._read_state(calls)
+        stored, window, existing_foreign = await self._read_state(calls, self._own)
         return await self._decide_and_write(calls, call_keys, stored, window, existing_foreign, strict=False)
 
-    async def _read_state(self, calls: list[Call]):
+    async def _read_state(self, calls: list[Call], know: "_Known"):
         """A fresh window of blocks with room for the calls, the blocks of
         the MACs they ask for, and which asked-for foreign MACs are taken
         (remembered: the next decision may start from the window)."""
@@ -133,9 +167,9 @@ class MacStore:
         # from what this read leaves known.
         window = range(start, start + n_any // bitmap.BLOCK_BITS + KNOWN_WINDOW_BLOCKS)
         stored, existing_foreign = await self._read(wanted_offsets, window, foreign)
-        self._blocks.remember(window, {i: v for i, v in stored.items()
-                                       if i in window or i + macs.BLOCKS in window})
-        self._window = window
+        know.blocks.remember(window, {i: v for i, v in stored.items()
+                                      if i in window or i + macs.BLOCKS in window})
+        know.window = window
         return stored, window, existing_foreign
 
     async def _decide_and_write(self, calls, call_keys, stored, window: range, existing_foreign,
@@ -158,11 +192,14 @@ class MacStore:
         self._note_written(changes, revision)
         return outcomes
 
-    def _decide(self, calls, stored, window: range, existing_foreign, strict: bool):
+    def _decide(self, calls, stored, window: range, existing_foreign, strict: bool,
+                units: list | None = None):
         """The pure allocator decides each call, all or none per call.
         `strict` (deciding from known blocks): a refusal may be the
         knowledge's fault, so the careful path decides. A window that fills
-        up raises StoreConflict: decide again from a fresh window."""
+        up raises StoreConflict: decide again from a fresh window. With
+        `units`, each call's reservation is appended to it (chained on the
+        calls before it; empty for a refused call)."""
         alloc = macs.MacAllocator(self.oui, {i: bytearray(v) for i, (v, _) in stored.items()}, window.start)
         alloc.foreign = list(existing_foreign)
         taken_foreign = list(alloc.foreign)
@@ -178,63 +215,58 @@ class MacStore:
                         # The window filled up: retry elsewhere.
                         raise StoreConflict({})
                     got.append(mac)
-                alloc.commit()
+                touched, foreign = alloc.commit()
                 outcomes.append(got)
+                if units is not None:
+                    units.append(_call_unit(alloc, touched, foreign))
             except AlcorError as e:
                 if strict:
                     raise _Unsure() from e
                 alloc.rollback()
                 outcomes.append(e)
+                if units is not None:
+                    units.append(Unit())
         return alloc, outcomes, [m for m in alloc.foreign if m not in taken_foreign]
 
     # --- reservations ----------------------------------------------------------
 
-    async def reserve(self, calls: list[Call], fresh: bool = False
-                      ) -> tuple[list[list[str] | AlcorError], Unit]:
+    async def reserve(self, calls: list[Call], fresh: bool = False, chain: str = ""
+                      ) -> tuple[list[list[str] | AlcorError], list[Unit], bool]:
         """Decides each call as allocate does and writes nothing: returns the
-        outcomes and the unit (block writes guarded by the blocks' state,
-        foreign MACs guarded absent) that makes them taken, for the caller
-        to commit with whatever holds them. Chained on this replica's
-        previous reservations unless `fresh` (see svc_ip's reserve)."""
+        outcomes, per call the unit (block writes guarded by the blocks'
+        state, foreign MACs guarded absent) that makes its MACs taken, for
+        the caller to commit with whatever holds them, and whether it was
+        decided fresh. Chained on the chain's previous reservations unless
+        `fresh` (see svc_ip's)."""
         async with self._reserving:
+            know = self._chains.of(chain)
             keyed = [(c, "") for c in calls]
-            window = self._window
-            if not fresh and window is not None and self._blocks.get(window) is not None \
+            window = know.window
+            if not fresh and window is not None and know.blocks.get(window) is not None \
                     and self._fits(keyed, window):
-                stored = {i % macs.BLOCKS: v for i, v in self._blocks.get(window).items()}
+                stored = {i % macs.BLOCKS: v for i, v in know.blocks.get(window).items()}
                 try:
-                    return self._reserve_from(calls, stored, window, [], strict=True)
+                    return (*self._reserve_from(calls, stored, window, [], know, strict=True), False)
                 except (StoreConflict, _Unsure):
                     pass
             for _ in range(WINDOW_ATTEMPTS):
-                stored, window, existing_foreign = await self._read_state(calls)
+                stored, window, existing_foreign = await self._read_state(calls, know)
                 try:
-                    return self._reserve_from(calls, stored, window, existing_foreign, strict=False)
+                    return (*self._reserve_from(calls, stored, window, existing_foreign, know,
+                                                strict=False), True)
                 except StoreConflict:
                     continue  # the window filled up: another one
             raise macs.exhausted()
 
-    def _reserve_from(self, calls, stored, window: range, existing_foreign, strict: bool):
-        alloc, outcomes, new_foreign = self._decide(calls, stored, window, existing_foreign, strict)
-        changes = self._changes(alloc, stored)
-        unit = reservation_unit([([], changes)])
-        unit.guards += [Absent(keys.foreign_mac(m)) for m in new_foreign]
-        unit.writes += [Put(keys.foreign_mac(m), b"") for m in new_foreign]
-        self._blocks.reserved(window, self._in_window(changes))
-        return outcomes, unit
-
-    def _in_window(self, changes: list[BlockChange]) -> list[tuple[int, bytes]]:
-        mine = []
-        for c in changes:
-            idx = int(c.key.rsplit(b"/", 1)[1], 16)
-            if self._window is not None and (idx in self._window or idx + macs.BLOCKS in self._window):
-                mine.append((idx, c.after))
-        return mine
+    def _reserve_from(self, calls, stored, window: range, existing_foreign, know: "_Known", strict: bool):
+        units: list[Unit] = []
+        alloc, outcomes, _ = self._decide(calls, stored, window, existing_foreign, strict, units)
+        know.blocks.reserved(window, _in_window(self._changes(alloc, stored), window))
+        return outcomes, units
 
     def _note_written(self, changes: list[BlockChange], revision: int | None) -> None:
-        if self._window is None:
-            return
-        self._blocks.written(self._window, self._in_window(changes), revision)
+        if self._own.window is not None:
+            self._own.blocks.written(self._own.window, _in_window(changes, self._own.window), revision)
 
     def _changes(self, alloc: macs.MacAllocator, stored) -> list[BlockChange]:
         out = []

@@ -1,34 +1,47 @@
 """Creates that fit one etcd transaction: single ports and small bulks, what
 concurrent clients send. The allocators reserve (decide and write nothing),
-and the ports are committed with both reservations and their idempotency
-records in one compare transaction. So a create costs one etcd round trip,
-not three, and one that fails has nothing to give back: its addresses were
-never taken.
+and the ports are committed with their reservations and idempotency records
+in one compare transaction. So a create costs one etcd round trip, and one
+that fails has nothing to give back: its addresses were never taken.
 
-A reservation is decided from what the allocator last knew, including its
-previous reservations; when a transaction fails on an allocator's guard, or
-a reservation is dropped (some of its calls failed elsewhere), the next one
-is asked `fresh`, decided from etcd as it is."""
+Each batch also reserves ahead (a network's next address, a few MACs), held
+for the next creates (see held.py): a single create usually finds its
+addresses held and goes straight to etcd, and the refill follows its commit.
+
+A reservation is only as good as the allocator's knowledge: when a
+transaction fails on an allocator's guard, or a held reservation is dropped,
+what is held goes and the next request is asked `fresh`."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import uuid
 from typing import Awaitable, Callable
 
 from alcor.v1 import common_pb2, ipam_pb2, ipam_pb2_grpc, mac_pb2, mac_pb2_grpc
 from runtime import reservation
+from runtime.reservation import BrokenChain
 from runtime.clients import call
 from runtime.errors import AlcorError, Contention, from_status_proto
 from runtime.idempotency import Idempotency
 from runtime.store import MAX_TXN_OPS, StoreConflict, Unit, merge
 from svc_port.create_call import CreateCall, StaleNetwork
+from svc_port.held import Chain, Held
 from svc_port.store import PortStore
+
+log = logging.getLogger("alcor.svc_port.reserved")
 
 # Calls of more ports than this are bulks: they take the path that commits
 # in as many transactions as they need.
 MAX_PORTS = 8
 # Rounds of reserve-and-commit before the remaining calls are told to retry.
 ATTEMPTS = 20
+# Held ahead: addresses per network (of each IP version it has), and MACs.
+AHEAD_IPS = 1
+AHEAD_MACS = 4
+# Networks addresses are held for, at most (each holds its next addresses).
+HELD_NETWORKS = 1024
 
 
 def operations(c: CreateCall, ip_call: ipam_pb2.AllocateIpsRequest, store: PortStore) -> tuple[int, int]:
@@ -63,6 +76,15 @@ def chunks(sized: list[tuple[int, tuple[int, int]]]) -> tuple[list[list[int]], l
     return out, alone
 
 
+def ip_purpose(c: CreateCall, port, requests) -> tuple | None:
+    """What a port's address requests are, when a held reservation can
+    serve them: the network's next address of each version it has."""
+    if not requests or any(r.subnet_id or r.ip_address for r in requests):
+        return None
+    rev = c.networks[port.network_id].network.revision_number
+    return (port.network_id, rev, tuple(r.ip_version for r in requests))
+
+
 class ReservedCreates:
     def __init__(self, store: PortStore, ipam: ipam_pb2_grpc.IpamServiceStub,
                  macs: mac_pb2_grpc.MacServiceStub, idempotency: Idempotency,
@@ -71,96 +93,248 @@ class ReservedCreates:
         self.store, self.ipam, self.macs = store, ipam, macs
         self.idempotency = idempotency
         self.forget_stale, self.replay = forget_stale, replay
-        # Whether an allocator's knowledge is off from etcd: a reservation of
-        # its was not committed (so the next one is asked fresh).
-        self._ips_stale = self._macs_stale = False
+        self.ips, self.mac_chain = Chain(), Chain()
+        # This process's name for its chains: the allocators decide its
+        # reservations on its own earlier ones, not on another replica's.
+        self.chain_name = uuid.uuid4().hex
+        self._refill: asyncio.Task | None = None
+        self._asked_macs: dict[int, list[str]] = {}
 
     async def create(self, calls: list[CreateCall], todo: list[int], ip_calls: dict, spans: dict,
                      out: list) -> None:
         """Creates the calls of `todo` (one transaction's worth), each
         succeeding or failing alone; outcomes go to `out`."""
+        if self._refill is not None:
+            # Reservations are asked one request at a time: each chains on
+            # what the one before it holds.
+            await asyncio.gather(self._refill, return_exceptions=True)
+            self._refill = None
         pending = list(todo)
-        ips_res = macs_res = None
+        per_port = {i: _port_requests(ip_calls[i], spans[i]) for i in pending}
+        # The MACs asked for, as asked: a round that fails leaves ports filled.
+        self._asked_macs = {i: [p.mac_address for p in calls[i].ports] for i in pending}
         for attempt in range(ATTEMPTS):
-            if ips_res is None or macs_res is None:
-                ips_res, macs_res = await self._reserve(calls, pending, ip_calls, ips_res, macs_res, out)
-                pending = [i for i in pending if out[i] is None]
-                if (ips_res is None or macs_res is None) and pending:
-                    continue  # a reservation held calls that failed elsewhere
+            served = await self._serve(calls, pending, ip_calls, per_port, out)
+            pending = [i for i in pending if out[i] is None]
             if not pending:
                 return
+            if served is None:
+                log.debug("round %d: held reservations went, again", attempt)
+                continue  # a call failed and took others' reservations with it
+            ip_used, mac_used = served
             for i in pending:
-                self._fill(calls[i], spans[i])
+                _fill(calls[i], spans[i], [a for h in ip_used[i] for a in h.got],
+                      [m for h in mac_used[i] for m in h.got])
+            used_ips = self.ips.order([h for i in pending for h in ip_used[i]])
+            used_macs = self.mac_chain.order([h for i in pending for h in mac_used[i]])
             try:
-                await self._commit(calls, pending, ips_res, macs_res)
+                await self._commit(calls, pending, used_ips + used_macs)
+            except BrokenChain:
+                log.debug("round %d: reservations did not chain, again", attempt)
+                self._forget_all()  # not decided one on the other: ask afresh
+                continue
             except StoreConflict as e:
-                self._ips_stale = self._macs_stale = True
-                ips_res = macs_res = None
+                log.debug("round %d: commit conflict on %s", attempt, sorted(e.current))
+                self._forget_all()
                 await self._sort_out(calls, pending, e, out)
                 pending = [i for i in pending if out[i] is None]
                 if pending:
                     # Another replica took the same addresses: let it land.
                     await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2 ** attempt)))
                 continue
-            self._ips_stale = self._macs_stale = False
+            self.ips.committed(used_ips)
+            self.mac_chain.committed(used_macs)
             for i in pending:
                 out[i] = calls[i].ports
+            self._refill = asyncio.create_task(self._reserve_ahead(
+                {h.purpose for h in used_ips if h.purpose is not None}))
             return
         for i in pending:
             out[i] = Contention("concurrent update, try again")
 
-    async def _reserve(self, calls, pending, ip_calls, ips_res, macs_res, out):
-        """Both reservations (whichever is missing) for the pending calls.
-        A call refused by either allocator fails; the other's reservation,
-        which holds that call's share, is then dropped (returned as None)."""
-        want_ips, want_macs = ips_res is None, macs_res is None
+    # --- reserving -------------------------------------------------------------
 
-        async def ips():
-            return await call(self.ipam.ReserveIps(ipam_pb2.ReserveIpsRequest(
-                calls=[ip_calls[i] for i in pending], fresh=self._ips_stale)))
-
-        async def macs():
-            return await call(self.macs.ReserveMacs(mac_pb2.ReserveMacsRequest(
-                calls=[mac_pb2.AllocateMacsRequest(requests=[
-                    mac_pb2.MacRequest(mac_address=p.mac_address) for p in calls[i].ports])
-                    for i in pending], fresh=self._macs_stale)))
-
-        got_ips, got_macs = await asyncio.gather(ips() if want_ips else _none(),
-                                                 macs() if want_macs else _none())
-        refused_ips, refused_macs = set(), set()
-        if got_ips is not None:
-            ips_res = got_ips
-            for i, o in zip(pending, got_ips.outcomes):
-                if o.HasField("allocated"):
-                    calls[i].ips = list(o.allocated.allocations)
+    async def _serve(self, calls, pending, ip_calls, per_port, out):
+        """Per pending call, the reservations that serve it: held ones, or
+        asked for now (one request per allocator, with reservations ahead
+        for the networks of this batch). Returns ({call: [Held] for its
+        IPs}, {call: [Held] for its MACs}), or None when what is held could
+        not be used in the order it was decided and went (try again)."""
+        for chain in (self.ips, self.mac_chain):
+            if chain.stale:
+                chain.items = []  # the next request is fresh: it may hand these out again
+        self._check_held(calls, pending, per_port)
+        ip_used: dict[int, list[Held]] = {}
+        mac_used: dict[int, list[Held]] = {}
+        ask_ips, ask_macs = [], []
+        taken: set[int] = set()
+        purposes = set()
+        for i in pending:
+            c = calls[i]
+            helds: list[Held] = []
+            whole = True
+            for port, reqs in zip(c.ports, per_port[i]):
+                if not reqs:
+                    continue
+                purpose = ip_purpose(c, port, reqs)
+                if purpose is None:
+                    whole = False
+                    continue
+                purposes.add(purpose)
+                got = self.ips.take(purpose, 1, taken | {id(h) for h in helds})
+                if got:
+                    helds.append(got[0])
                 else:
-                    refused_ips.add(i)
+                    whole = False
+            if whole:
+                taken.update(id(h) for h in helds)
+                ip_used[i] = helds
+            else:
+                ask_ips.append(i)
+            got = self.mac_chain.take(None, len(c.ports), taken, prefix=True) \
+                if not any(self._asked_macs[i]) else []
+            if len(got) == len(c.ports):
+                taken.update(id(h) for h in got)
+                mac_used[i] = got
+            else:
+                ask_macs.append(i)
+        # What is asked for now is decided after everything held: it can
+        # commit only with all that was held before it on the same blocks.
+        if (ask_macs and self.mac_chain.unused(taken)) or any(
+                self.ips.unused(taken, p.network_id) for i in ask_ips for p in calls[i].ports):
+            self._forget_all()
+            return None
+        if ask_ips or ask_macs:
+            ip_ahead = self._ahead_for(purposes, taken)
+            mac_ahead = max(0, AHEAD_MACS - self.mac_chain.count(None, taken))
+            await self._ask(calls, ask_ips, ask_macs, ip_calls, ip_used, mac_used, out,
+                            ip_ahead, mac_ahead)
+        # A call one allocator refused holds reservations of the other's:
+        # they go, with whatever was decided on top of them.
+        refused = [i for i in pending if out[i] is not None]
+        self.ips.drop([h for i in refused for h in ip_used.get(i, ())])
+        self.mac_chain.drop([h for i in refused for h in mac_used.get(i, ())])
+        # What went (with those, or because an answer was decided fresh)
+        # cannot serve: the calls it was to serve go round again.
+        alive = {id(h) for h in self.ips.items + self.mac_chain.items}
+        if any(id(h) not in alive for i in pending if out[i] is None
+               for h in ip_used.get(i, []) + mac_used.get(i, [])):
+            # Once more from nothing held, asked fresh: going round on what
+            # is held could go round for ever on an allocator's stale view.
+            self._forget_all()
+            return None
+        return ip_used, mac_used
+
+    def _check_held(self, calls, pending, per_port) -> None:
+        """A network whose revision changed, or a call asking for specific
+        addresses of a network (or a specific MAC) while reservations of it
+        are held: those reservations cannot all be used in the order they
+        were decided, so what is held goes (the next request is fresh)."""
+        for i in pending:
+            c = calls[i]
+            for port, reqs in zip(c.ports, per_port[i]):
+                rev = c.networks[port.network_id].network.revision_number
+                if self.ips.holds_other_revision_of(port.network_id, rev) or (
+                        reqs and ip_purpose(c, port, reqs) is None and self.ips.unused(set(), port.network_id)):
+                    self.ips.forget()
+            if any(self._asked_macs[i]) and self.mac_chain.items:
+                self.mac_chain.forget()
+
+    async def _ask(self, calls, ask_ips, ask_macs, ip_calls, ip_used, mac_used, out,
+                   ip_ahead, mac_ahead) -> None:
+        """One request per allocator for the calls not served by what is
+        held, plus reservations ahead; refusals go to `out`."""
+        ip_resp, mac_resp = await asyncio.gather(
+            self._reserve_ips([ip_calls[i] for i in ask_ips], ip_ahead) if ask_ips else _none(),
+            self._reserve_macs([self._asked_macs[i] for i in ask_macs], mac_ahead)
+            if ask_macs else _none())
+        for i, (o, held) in zip(ask_ips, ip_resp or ()):
+            if held is None:
+                out[i] = from_status_proto(o.error)
+            else:
+                ip_used[i] = [held]
+        for i, (o, held) in zip(ask_macs, mac_resp or ()):
+            if held is None:
+                if out[i] is None:
                     out[i] = from_status_proto(o.error)
-        if got_macs is not None:
-            macs_res = got_macs
-            for i, o in zip(pending, got_macs.outcomes):
-                if o.HasField("allocated"):
-                    calls[i].macs = list(o.allocated.mac_addresses)
-                else:
-                    refused_macs.add(i)
-                    if out[i] is None:
-                        out[i] = from_status_proto(o.error)
-        # A call one allocator refused has its share in the other's reservation.
-        if refused_ips - refused_macs:
-            macs_res, self._macs_stale = None, True
-        if refused_macs - refused_ips:
-            ips_res, self._ips_stale = None, True
-        return ips_res, macs_res
+            else:
+                mac_used[i] = [held]
+
+    def _ahead_for(self, purposes, taken: set[int] = frozenset()) -> list[tuple]:
+        """(purpose, request) for what to hold ahead for these purposes."""
+        if self.ips.networks() >= HELD_NETWORKS:
+            return []
+        out = []
+        for purpose in purposes:
+            for _ in range(AHEAD_IPS - self.ips.count(purpose, taken)):
+                net, _rev, versions = purpose
+                out.append((purpose, ipam_pb2.AllocateIpsRequest(requests=[
+                    ipam_pb2.IpRequest(network_id=net, ip_version=v) for v in versions])))
+        return out
+
+    async def _reserve_ips(self, asked: list, ahead: list) -> list[tuple]:
+        """(outcome, Held or None) per asked call; those ahead are held."""
+        request = ipam_pb2.ReserveIpsRequest(calls=asked + [r for _, r in ahead])
+        resp = await self._request(self.ips, request, self.ipam.ReserveIps)
+        return self._take_response(self.ips, resp, len(asked), [p for p, _ in ahead],
+                                   lambda o: list(o.allocated.allocations))
+
+    async def _reserve_macs(self, asked: list[list[str]], ahead: int) -> list[tuple]:
+        request = mac_pb2.ReserveMacsRequest(calls=[
+            mac_pb2.AllocateMacsRequest(requests=[mac_pb2.MacRequest(mac_address=m) for m in c])
+            for c in asked + [[""]] * ahead])
+        resp = await self._request(self.mac_chain, request, self.macs.ReserveMacs)
+        return self._take_response(self.mac_chain, resp, len(asked), [None] * ahead,
+                                   lambda o: list(o.allocated.mac_addresses))
+
+    async def _request(self, chain: Chain, request, rpc):
+        """One reservation request; fresh when the chain is stale (then
+        nothing held survives it: a fresh decision may hand it out)."""
+        request.fresh, request.chain = chain.stale, self.chain_name
+        if request.fresh:
+            chain.items = []
+        try:
+            resp = await call(rpc(request))
+        except BaseException:
+            chain.forget()  # it may have decided: its knowledge is off
+            raise
+        chain.stale = False
+        return resp
 
     @staticmethod
-    def _fill(c: CreateCall, cuts: list[tuple[int, int]]) -> None:
-        for p, (a, b), mac in zip(c.ports, cuts, c.macs):
-            del p.fixed_ips[:]
-            p.fixed_ips.extend(common_pb2.FixedIp(subnet_id=x.subnet_id, ip_address=x.ip_address)
-                               for x in c.ips[a:b])
-            p.mac_address = mac
+    def _take_response(chain: Chain, resp, n_asked: int, ahead_purposes: list, got_of):
+        """Adds a response's reservations to the chain, in the order they
+        were decided; returns (outcome, Held or None) per asked call."""
+        if resp.fresh:
+            # Decided on etcd as it is, without what is held: held ones on
+            # the same blocks may overlap these, and go.
+            chain.without_keys({k for r in resp.reservations for k in _keys(r)})
+        out, add = [], []
+        for k, (o, r) in enumerate(zip(resp.outcomes, resp.reservations)):
+            held = None
+            if o.HasField("allocated"):
+                held = Held(ahead_purposes[k - n_asked] if k >= n_asked else None, got_of(o),
+                            reservation.to_unit(r))
+                add.append(held)
+            if k < n_asked:
+                out.append((o, held))
+        chain.add(add)
+        return out
 
-    async def _commit(self, calls, pending, ips_res, macs_res) -> None:
+    async def _reserve_ahead(self, purposes) -> None:
+        """After a commit: refill what it used (one request per allocator)."""
+        ip_ahead = self._ahead_for(purposes)
+        mac_ahead = max(0, AHEAD_MACS - self.mac_chain.count(None))
+        await asyncio.gather(self._reserve_ips([], ip_ahead) if ip_ahead else _none(),
+                             self._reserve_macs([], mac_ahead) if mac_ahead else _none())
+
+    def _forget_all(self) -> None:
+        self.ips.forget()
+        self.mac_chain.forget()
+
+    # --- committing ------------------------------------------------------------
+
+    async def _commit(self, calls, pending, used: list[Held]) -> None:
         units: list[Unit] = []
         for i in pending:
             c = calls[i]
@@ -169,7 +343,7 @@ class ReservedCreates:
                     c.key, "\n".join(p.id for p in c.ports).encode()))
             revisions = c.network_revisions()
             units += [self.store.create_unit(p, revisions[p.network_id]) for p in c.ports]
-        units += [reservation.to_unit(ips_res.reservation), reservation.to_unit(macs_res.reservation)]
+        units.append(reservation.compose([h.unit for h in used]))
         revision = await self.store.store.commit(merge(units))
         for i in pending:
             for p in calls[i].ports:
@@ -193,6 +367,23 @@ class ReservedCreates:
                 out[i] = StaleNetwork()
             else:
                 out[i] = self.store.placement_error(c.ports, e.current)
+
+
+def _keys(r) -> set[bytes]:
+    return {g.key for g in r.guards} | {w.key for w in r.writes}
+
+
+def _port_requests(ip_call: ipam_pb2.AllocateIpsRequest, cuts) -> list[list]:
+    reqs = list(ip_call.requests)
+    return [reqs[a:b] for a, b in cuts]
+
+
+def _fill(c: CreateCall, cuts: list[tuple[int, int]], ips: list, macs: list[str]) -> None:
+    for p, (a, b), mac in zip(c.ports, cuts, macs):
+        del p.fixed_ips[:]
+        p.fixed_ips.extend(common_pb2.FixedIp(subnet_id=x.subnet_id, ip_address=x.ip_address)
+                           for x in ips[a:b])
+        p.mac_address = mac
 
 
 async def _none():

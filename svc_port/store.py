@@ -21,11 +21,17 @@ def _status_from_mirror(p: port_pb2.Port, mirror: Mirror) -> None:
     p.status, p.status_reason = port_status(p, mirror.side.get(p.id) if p.binding_host_id else None)
 
 
+def _status_from_record(p: port_pb2.Port, kv) -> None:
+    rec = goalstate_pb2.PortStatusRecord.FromString(kv.value) if kv and p.binding_host_id else None
+    p.status, p.status_reason = port_status(p, rec)
+
+
 class PortStore:
     def __init__(self, store: Store):
         self.store = store
         self.ports = ResourceStore(store, "ports", port_pb2.Port, "Port", indexes=INDEXES,
                                    enrich=self.attach_status)
+        self.ports.side = (keys.port_status, _status_from_record)
 
     def mirror(self) -> Mirror:
         """A watch-fed copy of the ports and their statuses that lists are
@@ -42,9 +48,7 @@ class PortStore:
         bound host's agent reported."""
         got = await self.store.get_many([keys.port_status(p.id) for p in ports if p.binding_host_id])
         for p in ports:
-            kv = got.get(keys.port_status(p.id))
-            rec = goalstate_pb2.PortStatusRecord.FromString(kv.value) if kv else None
-            p.status, p.status_reason = port_status(p, rec)
+            _status_from_record(p, got.get(keys.port_status(p.id)))
 
     def _placement_guards(self, p: port_pb2.Port, network_revision: int) -> list:
         # Network and node deletes compare "no port indexed under me"; these

@@ -47,7 +47,7 @@ async def test_64_concurrent_port_creates_on_a_slash_28(api):
     ok, bad = await outcomes(
         api.ports.CreatePorts(port_pb2.CreatePortsRequest(port=port_pb2.Port(network_id=n.id)))
         for _ in range(64))
-    assert len(ok) == 13
+    assert len(ok) == 13, sorted(r.port.fixed_ips[0].ip_address if r.port.fixed_ips else "-" for r in ok)
     assert len({r.port.fixed_ips[0].ip_address for r in ok}) == 13
     assert len(bad) == 51
     for e in bad:

@@ -82,17 +82,21 @@ class AllocateIpsBatchResponse(_message.Message):
     def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateIpsOutcome, _Mapping]]] = ...) -> None: ...
 
 class ReserveIpsRequest(_message.Message):
-    __slots__ = ("calls", "fresh")
+    __slots__ = ("calls", "fresh", "chain")
     CALLS_FIELD_NUMBER: _ClassVar[int]
     FRESH_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
     calls: _containers.RepeatedCompositeFieldContainer[AllocateIpsRequest]
     fresh: bool
-    def __init__(self, calls: _Optional[_Iterable[_Union[AllocateIpsRequest, _Mapping]]] = ..., fresh: _Optional[bool] = ...) -> None: ...
+    chain: str
+    def __init__(self, calls: _Optional[_Iterable[_Union[AllocateIpsRequest, _Mapping]]] = ..., fresh: _Optional[bool] = ..., chain: _Optional[str] = ...) -> None: ...
 
 class ReserveIpsResponse(_message.Message):
-    __slots__ = ("outcomes", "reservation")
+    __slots__ = ("outcomes", "reservations", "fresh")
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
-    RESERVATION_FIELD_NUMBER: _ClassVar[int]
+    RESERVATIONS_FIELD_NUMBER: _ClassVar[int]
+    FRESH_FIELD_NUMBER: _ClassVar[int]
     outcomes: _containers.RepeatedCompositeFieldContainer[AllocateIpsOutcome]
-    reservation: _reservation_pb2.Reservation
-    def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateIpsOutcome, _Mapping]]] = ..., reservation: _Optional[_Union[_reservation_pb2.Reservation, _Mapping]] = ...) -> None: ...
+    reservations: _containers.RepeatedCompositeFieldContainer[_reservation_pb2.Reservation]
+    fresh: bool
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateIpsOutcome, _Mapping]]] = ..., reservations: _Optional[_Iterable[_Union[_reservation_pb2.Reservation, _Mapping]]] = ..., fresh: _Optional[bool] = ...) -> None: ...

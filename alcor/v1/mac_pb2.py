@@ -27,7 +27,7 @@ from alcor.v1 import reservation_pb2 as alcor_dot_v1_dot_reservation__pb2
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12\x61lcor/v1/mac.proto\x12\x08\x61lcor.v1\x1a\x1a\x61lcor/v1/reservation.proto\x1a\x17google/rpc/status.proto\"!\n\nMacRequest\x12\x13\n\x0bmac_address\x18\x01 \x01(\t\"=\n\x13\x41llocateMacsRequest\x12&\n\x08requests\x18\x01 \x03(\x0b\x32\x14.alcor.v1.MacRequest\"-\n\x14\x41llocateMacsResponse\x12\x15\n\rmac_addresses\x18\x01 \x03(\t\"+\n\x12ReleaseMacsRequest\x12\x15\n\rmac_addresses\x18\x01 \x03(\t\"\'\n\x13ReleaseMacsResponse\x12\x10\n\x08released\x18\x01 \x01(\x05\"b\n\x18\x41llocateMacsBatchRequest\x12,\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x1d.alcor.v1.AllocateMacsRequest\x12\x18\n\x10idempotency_keys\x18\x02 \x03(\t\"\x8b\x01\n\x13\x41llocateMacsOutcome\x12\x33\n\tallocated\x18\x01 \x01(\x0b\x32\x1e.alcor.v1.AllocateMacsResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x12\x10\n\x08replayed\x18\x03 \x01(\x08\x42\x08\n\x06result\"L\n\x19\x41llocateMacsBatchResponse\x12/\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1d.alcor.v1.AllocateMacsOutcome\"Q\n\x12ReserveMacsRequest\x12,\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x1d.alcor.v1.AllocateMacsRequest\x12\r\n\x05\x66resh\x18\x02 \x01(\x08\"r\n\x13ReserveMacsResponse\x12/\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1d.alcor.v1.AllocateMacsOutcome\x12*\n\x0breservation\x18\x02 \x01(\x0b\x32\x15.alcor.v1.Reservation2\xd1\x02\n\nMacService\x12M\n\x0c\x41llocateMacs\x12\x1d.alcor.v1.AllocateMacsRequest\x1a\x1e.alcor.v1.AllocateMacsResponse\x12J\n\x0bReleaseMacs\x12\x1c.alcor.v1.ReleaseMacsRequest\x1a\x1d.alcor.v1.ReleaseMacsResponse\x12\\\n\x11\x41llocateMacsBatch\x12\".alcor.v1.AllocateMacsBatchRequest\x1a#.alcor.v1.AllocateMacsBatchResponse\x12J\n\x0bReserveMacs\x12\x1c.alcor.v1.ReserveMacsRequest\x1a\x1d.alcor.v1.ReserveMacsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12\x61lcor/v1/mac.proto\x12\x08\x61lcor.v1\x1a\x1a\x61lcor/v1/reservation.proto\x1a\x17google/rpc/status.proto\"!\n\nMacRequest\x12\x13\n\x0bmac_address\x18\x01 \x01(\t\"=\n\x13\x41llocateMacsRequest\x12&\n\x08requests\x18\x01 \x03(\x0b\x32\x14.alcor.v1.MacRequest\"-\n\x14\x41llocateMacsResponse\x12\x15\n\rmac_addresses\x18\x01 \x03(\t\"+\n\x12ReleaseMacsRequest\x12\x15\n\rmac_addresses\x18\x01 \x03(\t\"\'\n\x13ReleaseMacsResponse\x12\x10\n\x08released\x18\x01 \x01(\x05\"b\n\x18\x41llocateMacsBatchRequest\x12,\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x1d.alcor.v1.AllocateMacsRequest\x12\x18\n\x10idempotency_keys\x18\x02 \x03(\t\"\x8b\x01\n\x13\x41llocateMacsOutcome\x12\x33\n\tallocated\x18\x01 \x01(\x0b\x32\x1e.alcor.v1.AllocateMacsResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x12\x10\n\x08replayed\x18\x03 \x01(\x08\x42\x08\n\x06result\"L\n\x19\x41llocateMacsBatchResponse\x12/\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1d.alcor.v1.AllocateMacsOutcome\"`\n\x12ReserveMacsRequest\x12,\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x1d.alcor.v1.AllocateMacsRequest\x12\r\n\x05\x66resh\x18\x02 \x01(\x08\x12\r\n\x05\x63hain\x18\x03 \x01(\t\"\x82\x01\n\x13ReserveMacsResponse\x12/\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1d.alcor.v1.AllocateMacsOutcome\x12+\n\x0creservations\x18\x03 \x03(\x0b\x32\x15.alcor.v1.Reservation\x12\r\n\x05\x66resh\x18\x04 \x01(\x08\x32\xd1\x02\n\nMacService\x12M\n\x0c\x41llocateMacs\x12\x1d.alcor.v1.AllocateMacsRequest\x1a\x1e.alcor.v1.AllocateMacsResponse\x12J\n\x0bReleaseMacs\x12\x1c.alcor.v1.ReleaseMacsRequest\x1a\x1d.alcor.v1.ReleaseMacsResponse\x12\\\n\x11\x41llocateMacsBatch\x12\".alcor.v1.AllocateMacsBatchRequest\x1a#.alcor.v1.AllocateMacsBatchResponse\x12J\n\x0bReserveMacs\x12\x1c.alcor.v1.ReserveMacsRequest\x1a\x1d.alcor.v1.ReserveMacsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -51,9 +51,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ALLOCATEMACSBATCHRESPONSE']._serialized_start=558
   _globals['_ALLOCATEMACSBATCHRESPONSE']._serialized_end=634
   _globals['_RESERVEMACSREQUEST']._serialized_start=636
-  _globals['_RESERVEMACSREQUEST']._serialized_end=717
-  _globals['_RESERVEMACSRESPONSE']._serialized_start=719
-  _globals['_RESERVEMACSRESPONSE']._serialized_end=833
-  _globals['_MACSERVICE']._serialized_start=836
-  _globals['_MACSERVICE']._serialized_end=1173
+  _globals['_RESERVEMACSREQUEST']._serialized_end=732
+  _globals['_RESERVEMACSRESPONSE']._serialized_start=735
+  _globals['_RESERVEMACSRESPONSE']._serialized_end=865
+  _globals['_MACSERVICE']._serialized_start=868
+  _globals['_MACSERVICE']._serialized_end=1205
 # @@protoc_insertion_point(module_scope)
