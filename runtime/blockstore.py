@@ -154,8 +154,11 @@ class PerChain:
         self._make, self._capacity = make, capacity
         self._chains: dict[str, object] = {}
 
-    def of(self, chain: str):
-        k = self._chains.pop(chain, None)
+    def of(self, chain: str, fresh: bool = False):
+        """The chain's knowledge; with `fresh`, started over (what it held
+        of reservations not committed is gone, as its caller's are)."""
+        k = None if fresh else self._chains.pop(chain, None)
+        self._chains.pop(chain, None)
         if k is None:
             k = self._make()
             if len(self._chains) >= self._capacity:

@@ -40,13 +40,13 @@ class IpamServicer(ipam_pb2_grpc.IpamServiceServicer):
             for o in outcomes])
 
     async def ReserveIps(self, request, context):
-        outcomes, units, fresh = await self.ipam.reserve([list(c.requests) for c in request.calls],
+        outcomes, units, fresh_keys = await self.ipam.reserve([list(c.requests) for c in request.calls],
                                                  fresh=request.fresh, chain=request.chain)
         return ipam_pb2.ReserveIpsResponse(outcomes=[
             ipam_pb2.AllocateIpsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
             else ipam_pb2.AllocateIpsOutcome(allocated=ipam_pb2.AllocateIpsResponse(allocations=o))
             for o in outcomes], reservations=[reservation.to_proto(u) for u in units],
-            fresh=fresh)
+            fresh_keys=fresh_keys)
 
     async def ReleaseIps(self, request, context):
         if not request.allocations:

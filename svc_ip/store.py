@@ -105,18 +105,24 @@ class IpamStore:
         nets, subnets, stored = await self._read_state(calls)
         return await self._decide_and_write(calls, call_keys, nets, subnets, stored, strict=False)
 
-    async def _read_state(self, calls: list[Call], known_blocks: KnownBlocks | None = None):
+    async def _read_state(self, calls: list[Call], known_blocks: KnownBlocks | None = None,
+                          keep_known: bool = False):
         """The networks, subnets and blocks the calls need, read now (and
-        remembered: the next decision may start from them)."""
+        remembered: the next decision may start from them; with
+        `keep_known`, only the subnets not known yet are)."""
         net_ids = {r.network_id for c in calls for r in c if not r.subnet_id}
         nets = await self.networks.get_many(net_ids) if net_ids else {}
         wanted = {r.subnet_id for c in calls for r in c if r.subnet_id}
         wanted |= {s for n in nets.values() for s in n.subnets}
         subnets, stored = await self._read_subnets(wanted)
         self._nets.update(nets)
-        for sid, sub in subnets.items():
+        target = self._blocks if known_blocks is None else known_blocks
+        for sid, sub in list(subnets.items()):
             self._subnets[sid] = sub
-            (self._blocks if known_blocks is None else known_blocks).remember(sid, stored[sid])
+            if keep_known and target.get(sid) is not None:
+                del subnets[sid]
+                continue
+            target.remember(sid, stored[sid])
         return nets, subnets, stored
 
     async def _decide_and_write(self, calls, call_keys, nets, subnets, stored, strict: bool):
@@ -155,27 +161,33 @@ class IpamStore:
     # --- reservations ----------------------------------------------------------
 
     async def reserve(self, calls: list[Call], fresh: bool = False, chain: str = ""
-                      ) -> tuple[list[list[ipam_pb2.IpAllocation] | AlcorError], list[Unit], bool]:
+                      ) -> tuple[list[list[ipam_pb2.IpAllocation] | AlcorError], list[Unit], list[bytes]]:
         """Decides each call as allocate does and writes nothing: returns the
         outcomes, per call the unit (block writes guarded by the blocks'
         state, and the subnet's revision) that makes its addresses taken,
-        for the caller to commit with whatever holds them, and whether it
-        was decided fresh (from etcd, not on earlier reservations).
+        for the caller to commit with whatever holds them, and the keys of
+        the subnets decided on as read now (not on earlier reservations).
 
         Decided from what this replica last knew, including its previous
         reservations (chained: this one guards on the blocks as those left
         them), unless `fresh` or that knowledge is missing or refuses."""
         async with self._reserving:
-            blocks = self._chains.of(chain)
+            blocks = self._chains.of(chain, fresh)
             if not fresh:
+                # What the chain does not know yet is read (only that: what it
+                # knows holds its earlier reservations, which a read forgets).
+                unknown = [c for c in calls if self._known_state([(c, "")], blocks) is None]
+                read = await self._read_state(unknown, blocks, keep_known=True) if unknown else None
                 known = self._known_state([(c, "") for c in calls], blocks)
                 if known is not None:
                     try:
-                        return (*self._reserve_from(calls, *known, blocks, strict=True), False)
+                        return (*self._reserve_from(calls, *known, blocks, strict=True),
+                                _subnet_keys(read[1] if read else ()))
                     except _Unsure:
                         pass
             nets, subnets, stored = await self._read_state(calls, blocks)
-            return (*self._reserve_from(calls, nets, subnets, stored, blocks, strict=False), True)
+            return (*self._reserve_from(calls, nets, subnets, stored, blocks, strict=False),
+                    _subnet_keys(subnets))
 
     def _reserve_from(self, calls, nets, subnets, stored, blocks: KnownBlocks, strict: bool):
         units: list[Unit] = []
@@ -287,6 +299,10 @@ def _call_unit(alloc: Allocator, touched, subnets) -> Unit:
 
 class _Unsure(Exception):
     """Known state refused a call: let the careful path (fresh reads) decide."""
+
+
+def _subnet_keys(subnet_ids) -> list[bytes]:
+    return [_subnet_key(s) for s in subnet_ids]
 
 
 def _subnet_key(subnet_id: str) -> bytes:

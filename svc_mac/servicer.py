@@ -37,13 +37,13 @@ class MacServicer(mac_pb2_grpc.MacServiceServicer):
             for o in outcomes])
 
     async def ReserveMacs(self, request, context):
-        outcomes, units, fresh = await self.store.reserve([list(c.requests) for c in request.calls],
+        outcomes, units, fresh_keys = await self.store.reserve([list(c.requests) for c in request.calls],
                                                   fresh=request.fresh, chain=request.chain)
         return mac_pb2.ReserveMacsResponse(outcomes=[
             mac_pb2.AllocateMacsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
             else mac_pb2.AllocateMacsOutcome(allocated=mac_pb2.AllocateMacsResponse(mac_addresses=o))
             for o in outcomes], reservations=[reservation.to_proto(u) for u in units],
-            fresh=fresh)
+            fresh_keys=fresh_keys)
 
     async def ReleaseMacs(self, request, context):
         if not request.mac_addresses:

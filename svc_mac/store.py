@@ -43,6 +43,10 @@ def _in_window(changes: list[BlockChange], window: range) -> list[tuple[int, byt
     return mine
 
 
+def _keys_of(u: Unit):
+    return [g.key for g in u.guards] + [w.key for w in u.writes]
+
+
 def _call_unit(alloc: macs.MacAllocator, touched, foreign) -> Unit:
     """One call's reservation: each block it touched guarded on its value
     before the call (Absent when new) and written as the call left it; each
@@ -231,29 +235,30 @@ class MacStore:
     # --- reservations ----------------------------------------------------------
 
     async def reserve(self, calls: list[Call], fresh: bool = False, chain: str = ""
-                      ) -> tuple[list[list[str] | AlcorError], list[Unit], bool]:
+                      ) -> tuple[list[list[str] | AlcorError], list[Unit], list[bytes]]:
         """Decides each call as allocate does and writes nothing: returns the
         outcomes, per call the unit (block writes guarded by the blocks'
         state, foreign MACs guarded absent) that makes its MACs taken, for
-        the caller to commit with whatever holds them, and whether it was
-        decided fresh. Chained on the chain's previous reservations unless
-        `fresh` (see svc_ip's)."""
+        the caller to commit with whatever holds them, and the keys decided
+        on as read now (a fresh window's). Chained on the chain's previous
+        reservations unless `fresh` (see svc_ip's)."""
         async with self._reserving:
-            know = self._chains.of(chain)
+            know = self._chains.of(chain, fresh)
             keyed = [(c, "") for c in calls]
             window = know.window
             if not fresh and window is not None and know.blocks.get(window) is not None \
                     and self._fits(keyed, window):
                 stored = {i % macs.BLOCKS: v for i, v in know.blocks.get(window).items()}
                 try:
-                    return (*self._reserve_from(calls, stored, window, [], know, strict=True), False)
+                    return (*self._reserve_from(calls, stored, window, [], know, strict=True), [])
                 except (StoreConflict, _Unsure):
                     pass
             for _ in range(WINDOW_ATTEMPTS):
                 stored, window, existing_foreign = await self._read_state(calls, know)
                 try:
-                    return (*self._reserve_from(calls, stored, window, existing_foreign, know,
-                                                strict=False), True)
+                    outcomes, units = self._reserve_from(calls, stored, window, existing_foreign, know,
+                                                         strict=False)
+                    return outcomes, units, sorted({k for u in units for k in _keys_of(u)})
                 except StoreConflict:
                     continue  # the window filled up: another one
             raise macs.exhausted()

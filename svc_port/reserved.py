@@ -305,10 +305,10 @@ class ReservedCreates:
     def _take_response(chain: Chain, resp, n_asked: int, ahead_purposes: list, got_of):
         """Adds a response's reservations to the chain, in the order they
         were decided; returns (outcome, Held or None) per asked call."""
-        if resp.fresh:
+        if resp.fresh_keys:
             # Decided on etcd as it is, without what is held: held ones on
-            # the same blocks may overlap these, and go.
-            chain.without_keys({k for r in resp.reservations for k in _keys(r)})
+            # those keys may overlap these, and go.
+            chain.without_keys(set(resp.fresh_keys))
         out, add = [], []
         for k, (o, r) in enumerate(zip(resp.outcomes, resp.reservations)):
             held = None
@@ -367,10 +367,6 @@ class ReservedCreates:
                 out[i] = StaleNetwork()
             else:
                 out[i] = self.store.placement_error(c.ports, e.current)
-
-
-def _keys(r) -> set[bytes]:
-    return {g.key for g in r.guards} | {w.key for w in r.writes}
 
 
 def _port_requests(ip_call: ipam_pb2.AllocateIpsRequest, cuts) -> list[list]:

@@ -279,3 +279,17 @@ async def test_two_callers_chains_do_not_fail_each_other(api):
     got = {o.allocated.mac_addresses[0] for r in (ra1, rb1, ra2) for o in r.outcomes}
     assert len(got) == 3
     await api.macs[0].ReleaseMacs(mac_pb2.ReleaseMacsRequest(mac_addresses=sorted(got)))
+
+
+async def test_asking_fresh_forgets_everything_the_chain_held(api):
+    """A caller that drops what it holds asks fresh once, for whatever: its
+    next reservations anywhere are decided on etcd, not on what it dropped."""
+    n1, n2 = await new_network(api), await new_network(api)
+    s1 = await new_subnet(api, n1.id, "10.68.0.0/24")
+    s2 = await new_subnet(api, n2.id, "10.69.0.0/24")
+    chain = "drop-" + uid()
+    await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s1.id, 2), chain=chain))  # dropped
+    await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s2.id, 1), chain=chain, fresh=True))
+    again = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s1.id, 1), chain=chain))
+    assert ips_of(again) == ["10.68.0.2"]
+    await api.store.commit(whole(again))

@@ -74,11 +74,11 @@ class ReserveMacsRequest(_message.Message):
     def __init__(self, calls: _Optional[_Iterable[_Union[AllocateMacsRequest, _Mapping]]] = ..., fresh: _Optional[bool] = ..., chain: _Optional[str] = ...) -> None: ...
 
 class ReserveMacsResponse(_message.Message):
-    __slots__ = ("outcomes", "reservations", "fresh")
+    __slots__ = ("outcomes", "reservations", "fresh_keys")
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     RESERVATIONS_FIELD_NUMBER: _ClassVar[int]
-    FRESH_FIELD_NUMBER: _ClassVar[int]
+    FRESH_KEYS_FIELD_NUMBER: _ClassVar[int]
     outcomes: _containers.RepeatedCompositeFieldContainer[AllocateMacsOutcome]
     reservations: _containers.RepeatedCompositeFieldContainer[_reservation_pb2.Reservation]
-    fresh: bool
-    def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateMacsOutcome, _Mapping]]] = ..., reservations: _Optional[_Iterable[_Union[_reservation_pb2.Reservation, _Mapping]]] = ..., fresh: _Optional[bool] = ...) -> None: ...
+    fresh_keys: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateMacsOutcome, _Mapping]]] = ..., reservations: _Optional[_Iterable[_Union[_reservation_pb2.Reservation, _Mapping]]] = ..., fresh_keys: _Optional[_Iterable[bytes]] = ...) -> None: ...
