@@ -38,17 +38,6 @@ class KeyedQueue:
             self._active.add(k)
         return batch
 
-    def take(self, keys) -> list[Hashable]:
-        """Those of `keys` that are queued, out of turn, marked active."""
-        got = [k for k in keys if k in self._queued]
-        if got:
-            taken = set(got)
-            self._queue = [k for k in self._queue if k not in taken]
-            for k in got:
-                self._queued.discard(k)
-                self._active.add(k)
-        return got
-
     def done(self, key: Hashable) -> None:
         self._active.discard(key)
         if key in self._redo:

@@ -49,7 +49,6 @@ OWN_QUIET = 1.0  # seconds without a push of its own ports: a new one goes at on
 URGENT_TXN_PORTS = 8  # at most this many ports in a transaction: not a bulk
 SETTLE = 0.2  # seconds without watched changes that end pacing
 FAN_QUIET = 3.0
-YIELD_EVERY = 0.002  # seconds of a round between yields to the event loop
 
 
 @dataclass
@@ -85,7 +84,6 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self._fan: dict[str, tuple[float, float]] = {}
         # Hosts whose own ports changed since their last push.
         self._urgent: set[str] = set()
-        self._urgent_came = asyncio.Event()
 
     # --- the watch side ------------------------------------------------------
 
@@ -128,7 +126,6 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                 # paced with the fan-out, so a bulk costs a host a few messages.
                 if p.binding_host_id in self.streams and per_txn[c.mod_revision] <= URGENT_TXN_PORTS:
                     self._urgent.add(p.binding_host_id)
-                    self._urgent_came.set()
         for n in nets:
             hosts |= self.snap.hosts_of_network(n)
         for h in hosts:
@@ -140,9 +137,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
     async def _worker(self) -> None:
         """Rounds: take every dirty host, push to each, then pause so the
         watch can apply everything that landed meanwhile. A round's per-VPC
-        neighbor deltas are computed once and shared by all its hosts. A
-        host with new ports of its own (someone waits for them to be ACTIVE)
-        does not wait out the pause: it is pushed as soon as it is dirty."""
+        neighbor deltas are computed once and shared by all its hosts."""
         while True:
             batch = await self.queue.get_batch()
             if self._urgent:
@@ -150,66 +145,35 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                 batch.sort(key=lambda h: h not in self._urgent)
             started = time.monotonic()
             deltas = TableDeltas()
-            breath = started
             for host in batch:
-                self._push_paced(host, started, deltas)
-                if time.monotonic() - breath > YIELD_EVERY:
-                    # A round of many hosts lets agents' reports (statuses
-                    # someone waits for) through now and then.
-                    await asyncio.sleep(0)
-                    breath = time.monotonic()
+                try:
+                    own = host in self._urgent
+                    track = self._own if own else self._fan
+                    interval, last = track.get(host, (0.0, -1e9))
+                    wait = last + interval - started
+                    if host in self._flushed:
+                        self._flushed.discard(host)
+                        wait = 0
+                    if wait > 0:
+                        # Rate-limit per host: one timer brings it back when allowed.
+                        if host not in self._deferred:
+                            self._deferred.add(host)
+                            asyncio.get_running_loop().call_later(wait, self._undefer, host)
+                        continue
+                    if self._push(host, deltas):
+                        self._urgent.discard(host)
+                        self._pace(track, host, started, OWN_QUIET if own else FAN_QUIET)
+                except Exception:
+                    log.exception("pushing goal state to %s", host)
+                finally:
+                    self.queue.done(host)
             # Let the watch catch up before the next round; a round that took
             # long waits in proportion, so rounds never outrun transactions.
             # (Not capped: a pause of min_interval after a round of seconds
             # left the watch one transaction further per round, and every
             # host got a message per transaction of a bulk create.)
             busy = time.monotonic() - started
-            if busy > 0.002:
-                await self._pause(busy)
-            else:
-                await asyncio.sleep(0)
-
-    async def _pause(self, seconds: float) -> None:
-        """Waits `seconds`, pushing hosts with new ports of their own as
-        they come (each a round of its own)."""
-        until = time.monotonic() + seconds
-        while (left := until - time.monotonic()) > 0.001:
-            self._urgent_came.clear()
-            hosts = self.queue.take(list(self._urgent))
-            if not hosts:
-                try:
-                    await asyncio.wait_for(self._urgent_came.wait(), left)
-                except asyncio.TimeoutError:
-                    return
-                continue
-            started, deltas = time.monotonic(), TableDeltas()
-            for host in hosts:
-                self._push_paced(host, started, deltas)
-            await asyncio.sleep(0)
-
-    def _push_paced(self, host: str, started: float, deltas: TableDeltas) -> None:
-        """Pushes the host unless its track's interval has not passed (then
-        a timer brings it back when it has)."""
-        try:
-            own = host in self._urgent
-            track = self._own if own else self._fan
-            interval, last = track.get(host, (0.0, -1e9))
-            wait = last + interval - started
-            if host in self._flushed:
-                self._flushed.discard(host)
-                wait = 0
-            if wait > 0:
-                if host not in self._deferred:
-                    self._deferred.add(host)
-                    asyncio.get_running_loop().call_later(wait, self._undefer, host)
-                return
-            if self._push(host, deltas):
-                self._urgent.discard(host)
-                self._pace(track, host, started, OWN_QUIET if own else FAN_QUIET)
-        except Exception:
-            log.exception("pushing goal state to %s", host)
-        finally:
-            self.queue.done(host)
+            await asyncio.sleep(busy if busy > 0.002 else 0)
 
     def _flush_if_quiet(self) -> None:
         if time.monotonic() - self._last_change < SETTLE * 0.99:

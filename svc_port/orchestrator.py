@@ -52,7 +52,7 @@ class PortOrchestrator:
         self._networks: dict[str, network_pb2.NetworkWithSubnets] = {}
         self._hosts: set[str] = set()
         self.idempotency = Idempotency(store.store, "ports")
-        self._creates = GroupCommit(self._create_batch, max_batch=256)
+        self._creates = GroupCommit(self._create_batch, max_batch=256, overlap=4)
         self.reserved = ReservedCreates(store, ipam, macs, self.idempotency, self._forget_stale,
                                         self._replay)
         self.allocating = AllocatingCreates(store, ipam, macs, self.idempotency, self._forget_stale,
@@ -182,12 +182,24 @@ class PortOrchestrator:
 
         groups, alone = reserved.chunks([(i, reserved.operations(calls[i], ip_calls[i], self.store))
                                          for i in live if len(calls[i].ports) <= reserved.MAX_PORTS])
-        for group in groups:
-            await self.reserved.create(calls, group, ip_calls, spans, out)
+        # Each transaction's worth is served in turn now; their commits (and
+        # the rest) finish while the next batch is looked up and served.
+        commits = [asyncio.ensure_future(self.reserved.create(calls, g, ip_calls, spans, out))
+                   for g in groups]
         allocating = [i for i in live if len(calls[i].ports) > reserved.MAX_PORTS] + alone
-        if allocating:
-            await self.allocating.create(calls, sorted(allocating), ip_calls, spans, out, recorded_read)
+        # A task of its own, made here: it keeps this batch's (admin) context.
+        return asyncio.ensure_future(self._finish_batch(
+            calls, todo, dup_of, groups, commits, sorted(allocating), ip_calls, spans, out, recorded_read))
 
+    async def _finish_batch(self, calls, todo, dup_of, groups, commits, allocating, ip_calls, spans,
+                            out, recorded_read) -> list:
+        for group, done in zip(groups, await asyncio.gather(*commits, return_exceptions=True)):
+            if isinstance(done, BaseException):  # an allocator unreachable, say
+                for i in group:
+                    if out[i] is None:
+                        out[i] = done
+        if allocating:
+            await self.allocating.create(calls, allocating, ip_calls, spans, out, recorded_read)
         # A recorded create is answered with what it made, even when its
         # retry failed on the way (its network deleted since, say).
         recorded = dict(await recorded_read)

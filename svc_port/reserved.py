@@ -97,37 +97,58 @@ class ReservedCreates:
         # This process's name for its chains: the allocators decide its
         # reservations on its own earlier ones, not on another replica's.
         self.chain_name = uuid.uuid4().hex
-        self._refill: asyncio.Task | None = None
-        self._asked_macs: dict[int, list[str]] = {}
+        # Reservations are asked one request at a time, in the order their
+        # transactions commit: a batch's are decided on those before it.
+        self._serving = asyncio.Lock()
+        self._last_commit: asyncio.Future | None = None
+        # Held reservations a batch in flight is to commit (ids): not for
+        # another batch to take.
+        self._in_use: set[int] = set()
+        # Bumped whenever what is held is forgotten: an answer to a request
+        # asked before that was decided on what is gone.
+        self._epoch = 0
 
     async def create(self, calls: list[CreateCall], todo: list[int], ip_calls: dict, spans: dict,
                      out: list) -> None:
         """Creates the calls of `todo` (one transaction's worth), each
-        succeeding or failing alone; outcomes go to `out`."""
-        if self._refill is not None:
-            # Reservations are asked one request at a time: each chains on
-            # what the one before it holds.
-            await asyncio.gather(self._refill, return_exceptions=True)
-            self._refill = None
+        succeeding or failing alone; outcomes go to `out`. Safe to run for
+        several batches at once: each is served in turn, and commits in
+        that order, while the next is served."""
         pending = list(todo)
         per_port = {i: _port_requests(ip_calls[i], spans[i]) for i in pending}
         # The MACs asked for, as asked: a round that fails leaves ports filled.
-        self._asked_macs = {i: [p.mac_address for p in calls[i].ports] for i in pending}
+        asked_macs = {i: [p.mac_address for p in calls[i].ports] for i in pending}
         for attempt in range(ATTEMPTS):
-            served = await self._serve(calls, pending, ip_calls, per_port, out)
-            pending = [i for i in pending if out[i] is None]
-            if not pending:
-                return
-            if served is None:
-                log.debug("round %d: held reservations went, again", attempt)
-                continue  # a call failed and took others' reservations with it
-            ip_used, mac_used = served
-            for i in pending:
-                _fill(calls[i], spans[i], [a for h in ip_used[i] for a in h.got],
-                      [m for h in mac_used[i] for m in h.got])
-            used_ips = self.ips.order([h for i in pending for h in ip_used[i]])
-            used_macs = self.mac_chain.order([h for i in pending for h in mac_used[i]])
+            async with self._serving:
+                self._check_held(calls, pending, per_port, asked_macs)
+                epoch = self._epoch
+                try:
+                    served = await self._serve(calls, pending, ip_calls, per_port, asked_macs, out)
+                except _Outdated:
+                    served = None
+                pending = [i for i in pending if out[i] is None]
+                if not pending:
+                    return
+                if served is None or epoch != self._epoch:
+                    log.debug("round %d: held reservations went, again", attempt)
+                    continue
+                ip_used, mac_used = served
+                used_ips = self.ips.order([h for i in pending for h in ip_used[i]])
+                used_macs = self.mac_chain.order([h for i in pending for h in mac_used[i]])
+                used_ids = {id(h) for h in used_ips + used_macs}
+                self._in_use |= used_ids
+                turn, mine = self._last_commit, asyncio.get_running_loop().create_future()
+                self._last_commit = mine
             try:
+                if turn is not None:
+                    await turn  # the batch served before this one has committed (or not)
+                alive = {id(h) for h in self.ips.items + self.mac_chain.items}
+                if not used_ids <= alive:
+                    log.debug("round %d: held reservations went before the commit, again", attempt)
+                    continue
+                for i in pending:
+                    _fill(calls[i], spans[i], [a for h in ip_used[i] for a in h.got],
+                          [m for h in mac_used[i] for m in h.got])
                 await self._commit(calls, pending, used_ips + used_macs)
             except BrokenChain:
                 log.debug("round %d: reservations did not chain, again", attempt)
@@ -142,11 +163,15 @@ class ReservedCreates:
                     # Another replica took the same addresses: let it land.
                     await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2 ** attempt)))
                 continue
+            finally:
+                self._in_use -= used_ids
+                if not mine.done():
+                    mine.set_result(None)
             self.ips.committed(used_ips)
             self.mac_chain.committed(used_macs)
             for i in pending:
                 out[i] = calls[i].ports
-            self._refill = asyncio.create_task(self._reserve_ahead(
+            asyncio.ensure_future(self._reserve_ahead(
                 {h.purpose for h in used_ips if h.purpose is not None}))
             return
         for i in pending:
@@ -154,7 +179,7 @@ class ReservedCreates:
 
     # --- reserving -------------------------------------------------------------
 
-    async def _serve(self, calls, pending, ip_calls, per_port, out):
+    async def _serve(self, calls, pending, ip_calls, per_port, asked_macs, out):
         """Per pending call, the reservations that serve it: held ones, or
         asked for now (one request per allocator, with reservations ahead
         for the networks of this batch). Returns ({call: [Held] for its
@@ -163,11 +188,10 @@ class ReservedCreates:
         for chain in (self.ips, self.mac_chain):
             if chain.stale:
                 chain.items = []  # the next request is fresh: it may hand these out again
-        self._check_held(calls, pending, per_port)
         ip_used: dict[int, list[Held]] = {}
         mac_used: dict[int, list[Held]] = {}
         ask_ips, ask_macs = [], []
-        taken: set[int] = set()
+        taken: set[int] = set(self._in_use)  # a batch before this one commits those
         purposes = set()
         for i in pending:
             c = calls[i]
@@ -192,7 +216,7 @@ class ReservedCreates:
             else:
                 ask_ips.append(i)
             got = self.mac_chain.take(None, len(c.ports), taken, prefix=True) \
-                if not any(self._asked_macs[i]) else []
+                if not any(asked_macs[i]) else []
             if len(got) == len(c.ports):
                 taken.update(id(h) for h in got)
                 mac_used[i] = got
@@ -207,7 +231,7 @@ class ReservedCreates:
         if ask_ips or ask_macs:
             ip_ahead = self._ahead_for(purposes, taken)
             mac_ahead = max(0, AHEAD_MACS - self.mac_chain.count(None, taken))
-            await self._ask(calls, ask_ips, ask_macs, ip_calls, ip_used, mac_used, out,
+            await self._ask(calls, ask_ips, ask_macs, ip_calls, asked_macs, ip_used, mac_used, out,
                             ip_ahead, mac_ahead)
         # A call one allocator refused holds reservations of the other's:
         # they go, with whatever was decided on top of them.
@@ -225,7 +249,7 @@ class ReservedCreates:
             return None
         return ip_used, mac_used
 
-    def _check_held(self, calls, pending, per_port) -> None:
+    def _check_held(self, calls, pending, per_port, asked_macs) -> None:
         """A network whose revision changed, or a call asking for specific
         addresses of a network (or a specific MAC) while reservations of it
         are held: those reservations cannot all be used in the order they
@@ -235,18 +259,19 @@ class ReservedCreates:
             for port, reqs in zip(c.ports, per_port[i]):
                 rev = c.networks[port.network_id].network.revision_number
                 if self.ips.holds_other_revision_of(port.network_id, rev) or (
-                        reqs and ip_purpose(c, port, reqs) is None and self.ips.unused(set(), port.network_id)):
-                    self.ips.forget()
-            if any(self._asked_macs[i]) and self.mac_chain.items:
-                self.mac_chain.forget()
+                        reqs and ip_purpose(c, port, reqs) is None
+                        and self.ips.unused(self._in_use, port.network_id)):
+                    self._forget_all()
+            if any(asked_macs[i]) and self.mac_chain.unused(self._in_use):
+                self._forget_all()
 
-    async def _ask(self, calls, ask_ips, ask_macs, ip_calls, ip_used, mac_used, out,
+    async def _ask(self, calls, ask_ips, ask_macs, ip_calls, asked_macs, ip_used, mac_used, out,
                    ip_ahead, mac_ahead) -> None:
         """One request per allocator for the calls not served by what is
         held, plus reservations ahead; refusals go to `out`."""
         ip_resp, mac_resp = await asyncio.gather(
             self._reserve_ips([ip_calls[i] for i in ask_ips], ip_ahead) if ask_ips else _none(),
-            self._reserve_macs([self._asked_macs[i] for i in ask_macs], mac_ahead)
+            self._reserve_macs([asked_macs[i] for i in ask_macs], mac_ahead)
             if ask_macs else _none())
         for i, (o, held) in zip(ask_ips, ip_resp or ()):
             if held is None:
@@ -289,15 +314,19 @@ class ReservedCreates:
 
     async def _request(self, chain: Chain, request, rpc):
         """One reservation request; fresh when the chain is stale (then
-        nothing held survives it: a fresh decision may hand it out)."""
+        nothing held survives it: a fresh decision may hand it out). Raises
+        _Outdated when what is held was forgotten while it was asked."""
         request.fresh, request.chain = chain.stale, self.chain_name
         if request.fresh:
             chain.items = []
+        epoch = self._epoch
         try:
             resp = await call(rpc(request))
         except BaseException:
-            chain.forget()  # it may have decided: its knowledge is off
+            self._forget_all()  # it may have decided: its knowledge is off
             raise
+        if epoch != self._epoch:
+            raise _Outdated()
         chain.stale = False
         return resp
 
@@ -322,15 +351,21 @@ class ReservedCreates:
         return out
 
     async def _reserve_ahead(self, purposes) -> None:
-        """After a commit: refill what it used (one request per allocator)."""
-        ip_ahead = self._ahead_for(purposes)
-        mac_ahead = max(0, AHEAD_MACS - self.mac_chain.count(None))
-        await asyncio.gather(self._reserve_ips([], ip_ahead) if ip_ahead else _none(),
-                             self._reserve_macs([], mac_ahead) if mac_ahead else _none())
+        """After a commit: refill what it used (one request per allocator,
+        in turn with the batches')."""
+        async with self._serving:
+            ip_ahead = self._ahead_for(purposes)
+            mac_ahead = max(0, AHEAD_MACS - self.mac_chain.count(None))
+            try:
+                await asyncio.gather(self._reserve_ips([], ip_ahead) if ip_ahead else _none(),
+                                     self._reserve_macs([], mac_ahead) if mac_ahead else _none())
+            except (_Outdated, AlcorError):
+                pass  # held ahead only: the next create asks for itself
 
     def _forget_all(self) -> None:
         self.ips.forget()
         self.mac_chain.forget()
+        self._epoch += 1
 
     # --- committing ------------------------------------------------------------
 
@@ -367,6 +402,10 @@ class ReservedCreates:
                 out[i] = StaleNetwork()
             else:
                 out[i] = self.store.placement_error(c.ports, e.current)
+
+
+class _Outdated(Exception):
+    """What was held was forgotten while a reservation request was out."""
 
 
 def _port_requests(ip_call: ipam_pb2.AllocateIpsRequest, cuts) -> list[list]:
