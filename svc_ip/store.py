@@ -23,8 +23,9 @@ Call = list[ipam_pb2.IpRequest]
 
 
 class IpamStore:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, view=None):
         self.store = store
+        self.view = view  # networks as watched (runtime/network_view.py), if any
         self.subnets = ResourceStore(store, "subnets", subnet_pb2.Subnet, "Subnet")
         self.networks = ResourceStore(store, "networks", network_pb2.Network, "Network")
         self.idempotency = Idempotency(store, "ipam")
@@ -111,7 +112,14 @@ class IpamStore:
         remembered: the next decision may start from them; with
         `keep_known`, only the subnets not known yet are)."""
         net_ids = {r.network_id for c in calls for r in c if not r.subnet_id}
-        nets = await self.networks.get_many(net_ids) if net_ids else {}
+        # Networks (for their subnet lists) as watched, when seen; the
+        # subnets themselves are read with their blocks, at one revision.
+        nets = {}
+        if self.view is not None:
+            nets = {i: n.network for i in net_ids if (n := self.view.get(i)) is not None}
+        missing = net_ids - set(nets)
+        if missing:
+            nets.update(await self.networks.get_many(missing))
         wanted = {r.subnet_id for c in calls for r in c if r.subnet_id}
         wanted |= {s for n in nets.values() for s in n.subnets}
         subnets, stored = await self._read_subnets(wanted)

@@ -2,6 +2,7 @@
 from alcor.v1 import (ipam_pb2_grpc, mac_pb2_grpc, network_pb2_grpc, node_pb2_grpc, port_pb2, port_pb2_grpc,
                       security_group_pb2_grpc)
 from runtime.clients import channel
+from runtime.network_view import NetworkView
 from runtime.server import Registration, run
 from svc_port.orchestrator import PortOrchestrator
 from svc_port.servicer import PortServicer
@@ -14,6 +15,7 @@ async def register(server, store, settings) -> Registration:
                                      settings.dpm_addr)]
     ports = PortStore(store)
     mirror = ports.mirror()
+    view = NetworkView(store)
     orch = PortOrchestrator(
         ports, settings,
         vpc=network_pb2_grpc.NetworkServiceStub(chans[0]),
@@ -21,6 +23,7 @@ async def register(server, store, settings) -> Registration:
         macs=mac_pb2_grpc.MacServiceStub(chans[2]),
         nodes=node_pb2_grpc.NodeServiceStub(chans[3]),
         groups=security_group_pb2_grpc.SecurityGroupServiceStub(chans[0]),
+        view=view,
     )
     port_pb2_grpc.add_PortServiceServicer_to_server(PortServicer(orch), server)
 
@@ -30,7 +33,7 @@ async def register(server, store, settings) -> Registration:
 
     return Registration(
         services=[port_pb2.DESCRIPTOR.services_by_name["PortService"].full_name],
-        background=[orch.finish_pending_releases, mirror.run],
+        background=[orch.finish_pending_releases, mirror.run, view.run],
         on_stop=[close],
     )
 

@@ -37,7 +37,7 @@ class PortOrchestrator:
     def __init__(self, store: PortStore, settings: Settings, *, vpc: network_pb2_grpc.NetworkServiceStub,
                  ipam: ipam_pb2_grpc.IpamServiceStub, macs: mac_pb2_grpc.MacServiceStub,
                  nodes: node_pb2_grpc.NodeServiceStub,
-                 groups: security_group_pb2_grpc.SecurityGroupServiceStub):
+                 groups: security_group_pb2_grpc.SecurityGroupServiceStub, view=None):
         self.store = store
         self.settings = settings
         self.vpc, self.ipam, self.macs, self.nodes, self.groups = vpc, ipam, macs, nodes, groups
@@ -50,11 +50,17 @@ class PortOrchestrator:
         # made private meanwhile sends the create round again with a fresh
         # look-up) and its host still registered.
         self._networks: dict[str, network_pb2.NetworkWithSubnets] = {}
+        # Networks as watched, when given (runtime/network_view.py); a
+        # network whose seen revision a create found stale is looked up.
+        self.view = view
+        self._distrusted: dict[str, int] = {}
         self._hosts: set[str] = set()
         self.idempotency = Idempotency(store.store, "ports")
         self._creates = GroupCommit(self._create_batch, max_batch=256, overlap=4)
         self.reserved = ReservedCreates(store, ipam, macs, self.idempotency, self._forget_stale,
                                         self._replay)
+        if view is not None:
+            self.reserved.hold_for_new_networks(view)
         self.allocating = AllocatingCreates(store, ipam, macs, self.idempotency, self._forget_stale,
                                             self._replay, self._release, self._answer_recorded)
 
@@ -216,6 +222,16 @@ class PortOrchestrator:
         """Networks and hosts the batch names that are not known yet, one
         call each; returns the networks looked up now."""
         net_ids = sorted({p.network_id for i in todo for p in calls[i].ports} - set(self._networks))
+        fresh = set()
+        if self.view is not None:
+            # Seen by the watch: no look-up (a create compares its network is
+            # still at the revision seen, and one that was not looks it up).
+            for nid in net_ids:
+                n = self.view.get(nid)
+                if n is not None and self._distrusted.get(nid) != n.network.revision_number:
+                    self._networks[nid] = n
+                    fresh.add(nid)
+            net_ids = [nid for nid in net_ids if nid not in fresh]
         # Only bulks look their hosts up (so that a host unknown fails them
         # before they allocate): a one-transaction create's guard on its
         # host's record is the look-up.
@@ -226,7 +242,6 @@ class PortOrchestrator:
             if net_ids else _none(),
             call(self.nodes.LookupNodes(node_pb2.LookupNodesRequest(names=host_names, skip_missing=True)))
             if host_names else _none())
-        fresh = set()
         for n in nets_resp.networks if nets_resp else ():
             self._networks[n.network.id] = n
             fresh.add(n.network.id)
@@ -290,7 +305,9 @@ class PortOrchestrator:
         for p in c.ports:
             k = keys.resource("networks", p.network_id)
             if k in e.current:
-                self._networks.pop(p.network_id, None)
+                seen = self._networks.pop(p.network_id, None)
+                if seen is not None:  # the watch may not have caught up: look it up
+                    self._distrusted[p.network_id] = seen.network.revision_number
                 stale |= e.current[k] is not None
             if p.binding_host_id and keys.unique("nodes", "name", p.binding_host_id) in e.current:
                 self._hosts.discard(p.binding_host_id)

@@ -40,6 +40,8 @@ ATTEMPTS = 20
 # Held ahead: addresses per network (of each IP version it has), and MACs.
 AHEAD_IPS = 1
 AHEAD_MACS = 4
+# Seconds after a commit before what it used is reserved again.
+REFILL_DELAY = 0.002
 # Networks addresses are held for, at most (each holds its next addresses).
 HELD_NETWORKS = 1024
 
@@ -350,9 +352,25 @@ class ReservedCreates:
         chain.add(add)
         return out
 
+    def hold_for_new_networks(self, view) -> None:
+        """Networks that get subnets (as watched) have their first addresses
+        reserved ahead too, so even a network's first port finds them held."""
+        def changed(network_ids: set[str]) -> None:
+            purposes = set()
+            for nid in network_ids:
+                n = view.get(nid)
+                if n is not None and n.subnets:
+                    versions = tuple(sorted({s.ip_version for s in n.subnets}))
+                    purposes.add((nid, n.network.revision_number, versions))
+            if purposes:
+                asyncio.ensure_future(self._reserve_ahead(purposes))
+        view.listeners.append(changed)
+
     async def _reserve_ahead(self, purposes) -> None:
         """After a commit: refill what it used (one request per allocator,
-        in turn with the batches')."""
+        in turn with the batches'), once the commit's answers are on their
+        way: asked at once, its requests would go out before them."""
+        await asyncio.sleep(REFILL_DELAY)
         async with self._serving:
             ip_ahead = self._ahead_for(purposes)
             mac_ahead = max(0, AHEAD_MACS - self.mac_chain.count(None))
