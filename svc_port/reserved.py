@@ -33,7 +33,9 @@ from svc_port.store import PortStore
 log = logging.getLogger("alcor.svc_port.reserved")
 
 # Calls of more ports than this are bulks: they take the path that commits
-# in as many transactions as they need.
+# in as many transactions as they need. Also the most ports a transaction
+# of this path holds: svc_dpm delivers those of one at once
+# (svc_dpm/delivery.URGENT_TXN_PORTS).
 MAX_PORTS = 8
 # Rounds of reserve-and-commit before the remaining calls are told to retry.
 ATTEMPTS = 20
@@ -46,33 +48,38 @@ REFILL_DELAY = 0.002
 HELD_NETWORKS = 1024
 
 
-def operations(c: CreateCall, ip_call: ipam_pb2.AllocateIpsRequest, store: PortStore) -> tuple[int, int]:
-    """At most how many (guards, writes) the call adds to a transaction."""
+def operations(c: CreateCall, ip_call: ipam_pb2.AllocateIpsRequest, store: PortStore) -> tuple[int, int, int]:
+    """At most how many (guards, writes) the call adds to a transaction,
+    and its ports."""
     guards = writes = 1 if c.key else 0
     for p in c.ports:
         guards += 2 + bool(p.binding_host_id) + len(p.security_groups)
         writes += 1 + len(store.ports.index_keys(p))
     n_ips = len(ip_call.requests)
     # Per address a block and its subnet; per port a MAC block.
-    return guards + 2 * n_ips + len(c.ports), writes + n_ips + len(c.ports)
+    return guards + 2 * n_ips + len(c.ports), writes + n_ips + len(c.ports), len(c.ports)
 
 
-def chunks(sized: list[tuple[int, tuple[int, int]]]) -> tuple[list[list[int]], list[int]]:
-    """Calls (index, operations) packed in order into transactions, and
-    those that do not fit one alone."""
+def chunks(sized: list[tuple[int, tuple[int, int, int]]],
+           max_ports: int = MAX_PORTS) -> tuple[list[list[int]], list[int]]:
+    """Calls (index, (guards, writes, ports)) packed in order into
+    transactions of at most `max_ports` ports, and those that do not fit
+    one alone. Small transactions are what svc_dpm delivers at once (a
+    transaction of a few ports is someone's create, waited on); a full one
+    it paces like a bulk's."""
     out: list[list[int]] = []
     alone: list[int] = []
     cur: list[int] = []
-    g = w = 0
-    for i, (cg, cw) in sized:
+    g = w = n = 0
+    for i, (cg, cw, cn) in sized:
         if cg > MAX_TXN_OPS or cw > MAX_TXN_OPS:
             alone.append(i)
             continue
-        if cur and (g + cg > MAX_TXN_OPS or w + cw > MAX_TXN_OPS):
+        if cur and (g + cg > MAX_TXN_OPS or w + cw > MAX_TXN_OPS or n + cn > max_ports):
             out.append(cur)
-            cur, g, w = [], 0, 0
+            cur, g, w, n = [], 0, 0, 0
         cur.append(i)
-        g, w = g + cg, w + cw
+        g, w, n = g + cg, w + cw, n + cn
     if cur:
         out.append(cur)
     return out, alone

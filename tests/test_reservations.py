@@ -21,11 +21,14 @@ from tests.test_core_resources import new_network, new_subnet, uid
 
 @pytest.mark.parametrize("sized,want_chunks,want_alone", [
     ([], [], []),
-    ([(0, (10, 10)), (1, (10, 10))], [[0, 1]], []),
-    ([(0, (100, 10)), (1, (28, 10)), (2, (1, 1))], [[0, 1], [2]], []),
-    ([(0, (10, 120)), (1, (10, 9)), (2, (10, 1))], [[0], [1, 2]], []),
-    ([(0, (129, 1)), (1, (1, 1))], [[1]], [0]),
-    ([(0, (1, 200)), (1, (128, 128))], [[1]], [0]),
+    ([(0, (10, 10, 1)), (1, (10, 10, 1))], [[0, 1]], []),
+    ([(0, (100, 10, 1)), (1, (28, 10, 1)), (2, (1, 1, 1))], [[0, 1], [2]], []),
+    ([(0, (10, 120, 1)), (1, (10, 9, 1)), (2, (10, 1, 1))], [[0], [1, 2]], []),
+    ([(0, (129, 1, 1)), (1, (1, 1, 1))], [[1]], [0]),
+    ([(0, (1, 200, 1)), (1, (128, 128, 1))], [[1]], [0]),
+    # At most MAX_PORTS ports a transaction, so svc_dpm delivers them at once.
+    ([(i, (5, 5, 1)) for i in range(10)], [list(range(8)), [8, 9]], []),
+    ([(0, (5, 5, 3)), (1, (5, 5, 6)), (2, (5, 5, 2))], [[0], [1, 2]], []),
 ])
 def test_calls_are_packed_in_order_into_transactions(sized, want_chunks, want_alone):
     assert chunks(sized) == (want_chunks, want_alone)
