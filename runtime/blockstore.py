@@ -152,16 +152,21 @@ class PerChain:
 
     def __init__(self, make, capacity: int = 32):
         self._make, self._capacity = make, capacity
-        self._chains: dict[str, object] = {}
+        self._chains: dict[str, tuple[object, int]] = {}
 
-    def of(self, chain: str, fresh: bool = False):
-        """The chain's knowledge; with `fresh`, started over (what it held
-        of reservations not committed is gone, as its caller's are)."""
-        k = None if fresh else self._chains.pop(chain, None)
-        self._chains.pop(chain, None)
-        if k is None:
+    def of(self, chain: str, fresh: bool = False, seq: int = 0):
+        """The chain's knowledge and whether it is new. Started over when
+        asked `fresh` (what it held of reservations not committed is gone,
+        as its caller's are) or when `seq` does not follow the last request
+        served here (another replica served the one between: what is known
+        here is behind the chain)."""
+        k, last = self._chains.pop(chain, (None, -1))
+        if fresh or (seq and seq != last + 1):
+            k = None
+        new = k is None
+        if new:
             k = self._make()
             if len(self._chains) >= self._capacity:
                 self._chains.pop(next(iter(self._chains)))
-        self._chains[chain] = k
-        return k
+        self._chains[chain] = (k, seq)
+        return k, new

@@ -40,8 +40,9 @@ class IpamServicer(ipam_pb2_grpc.IpamServiceServicer):
             for o in outcomes])
 
     async def ReserveIps(self, request, context):
-        outcomes, units, fresh_keys = await self.ipam.reserve([list(c.requests) for c in request.calls],
-                                                 fresh=request.fresh, chain=request.chain)
+        outcomes, units, fresh_keys = await self.ipam.reserve(
+            [list(c.requests) for c in request.calls], fresh=request.fresh, chain=request.chain,
+            seq=request.chain_seq)
         return ipam_pb2.ReserveIpsResponse(outcomes=[
             ipam_pb2.AllocateIpsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
             else ipam_pb2.AllocateIpsOutcome(allocated=ipam_pb2.AllocateIpsResponse(allocations=o))

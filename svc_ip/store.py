@@ -168,7 +168,7 @@ class IpamStore:
 
     # --- reservations ----------------------------------------------------------
 
-    async def reserve(self, calls: list[Call], fresh: bool = False, chain: str = ""
+    async def reserve(self, calls: list[Call], fresh: bool = False, chain: str = "", seq: int = 0
                       ) -> tuple[list[list[ipam_pb2.IpAllocation] | AlcorError], list[Unit], list[bytes]]:
         """Decides each call as allocate does and writes nothing: returns the
         outcomes, per call the unit (block writes guarded by the blocks'
@@ -180,8 +180,8 @@ class IpamStore:
         reservations (chained: this one guards on the blocks as those left
         them), unless `fresh` or that knowledge is missing or refuses."""
         async with self._reserving:
-            blocks = self._chains.of(chain, fresh)
-            if not fresh:
+            blocks, new = self._chains.of(chain, fresh, seq)
+            if not new:
                 # What the chain does not know yet is read (only that: what it
                 # knows holds its earlier reservations, which a read forgets).
                 unknown = [c for c in calls if self._known_state([(c, "")], blocks) is None]

@@ -37,8 +37,9 @@ class MacServicer(mac_pb2_grpc.MacServiceServicer):
             for o in outcomes])
 
     async def ReserveMacs(self, request, context):
-        outcomes, units, fresh_keys = await self.store.reserve([list(c.requests) for c in request.calls],
-                                                  fresh=request.fresh, chain=request.chain)
+        outcomes, units, fresh_keys = await self.store.reserve(
+            [list(c.requests) for c in request.calls], fresh=request.fresh, chain=request.chain,
+            seq=request.chain_seq)
         return mac_pb2.ReserveMacsResponse(outcomes=[
             mac_pb2.AllocateMacsOutcome(error=to_status_proto(o)) if isinstance(o, AlcorError)
             else mac_pb2.AllocateMacsOutcome(allocated=mac_pb2.AllocateMacsResponse(mac_addresses=o))

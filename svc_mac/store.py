@@ -234,7 +234,7 @@ class MacStore:
 
     # --- reservations ----------------------------------------------------------
 
-    async def reserve(self, calls: list[Call], fresh: bool = False, chain: str = ""
+    async def reserve(self, calls: list[Call], fresh: bool = False, chain: str = "", seq: int = 0
                       ) -> tuple[list[list[str] | AlcorError], list[Unit], list[bytes]]:
         """Decides each call as allocate does and writes nothing: returns the
         outcomes, per call the unit (block writes guarded by the blocks'
@@ -243,10 +243,10 @@ class MacStore:
         on as read now (a fresh window's). Chained on the chain's previous
         reservations unless `fresh` (see svc_ip's)."""
         async with self._reserving:
-            know = self._chains.of(chain, fresh)
+            know, new = self._chains.of(chain, fresh, seq)
             keyed = [(c, "") for c in calls]
             window = know.window
-            if not fresh and window is not None and know.blocks.get(window) is not None \
+            if not new and window is not None and know.blocks.get(window) is not None \
                     and self._fits(keyed, window):
                 stored = {i % macs.BLOCKS: v for i, v in know.blocks.get(window).items()}
                 try:

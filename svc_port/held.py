@@ -29,6 +29,7 @@ class Chain:
     # was dropped or failed): the next request is asked fresh, and what is
     # held goes (a fresh decision would hand it out again).
     stale: bool = False
+    seq: int = 0  # requests made on this chain (see ReserveIpsRequest.chain_seq)
 
     def take(self, purpose, n: int, taken: set[int], prefix: bool = False) -> list[Held]:
         """Up to n held reservations for `purpose` not in `taken` (ids),

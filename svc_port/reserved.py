@@ -325,7 +325,8 @@ class ReservedCreates:
         """One reservation request; fresh when the chain is stale (then
         nothing held survives it: a fresh decision may hand it out). Raises
         _Outdated when what is held was forgotten while it was asked."""
-        request.fresh, request.chain = chain.stale, self.chain_name
+        chain.seq += 1
+        request.fresh, request.chain, request.chain_seq = chain.stale, self.chain_name, chain.seq
         if request.fresh:
             chain.items = []
         epoch = self._epoch

@@ -296,3 +296,22 @@ async def test_asking_fresh_forgets_everything_the_chain_held(api):
     again = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s1.id, 1), chain=chain))
     assert ips_of(again) == ["10.68.0.2"]
     await api.store.commit(whole(again))
+
+
+async def test_a_replica_that_missed_a_chains_request_decides_fresh(api):
+    """Behind a load balancer a chain's requests may reach either replica:
+    one that did not serve the request before knows it is behind, decides
+    on etcd as it is, and says so (fresh_keys), so its answer never chains
+    on a reservation it does not know about."""
+    n = await new_network(api)
+    s = await new_subnet(api, n.id, "10.71.0.0/24")
+    chain = "lb-" + uid()
+    r1 = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 1), chain=chain, chain_seq=1))
+    r2 = await api.ipam[1].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 1), chain=chain, chain_seq=2))
+    assert ips_of(r1) == ips_of(r2) == ["10.71.0.2"]  # replica 1 never saw r1
+    assert list(r2.fresh_keys) == [keys.resource("subnets", s.id)]  # ... and says so: r1 goes
+    await api.store.commit(whole(r2))
+    # Replica 0 missed request 2: it does not chain on r1 (dropped) either.
+    r3 = await api.ipam[0].ReserveIps(ipam_pb2.ReserveIpsRequest(calls=ip_calls(s.id, 1), chain=chain, chain_seq=3))
+    assert ips_of(r3) == ["10.71.0.3"] and r3.fresh_keys
+    await api.store.commit(whole(r3))

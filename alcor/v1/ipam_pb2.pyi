@@ -82,14 +82,16 @@ class AllocateIpsBatchResponse(_message.Message):
     def __init__(self, outcomes: _Optional[_Iterable[_Union[AllocateIpsOutcome, _Mapping]]] = ...) -> None: ...
 
 class ReserveIpsRequest(_message.Message):
-    __slots__ = ("calls", "fresh", "chain")
+    __slots__ = ("calls", "fresh", "chain", "chain_seq")
     CALLS_FIELD_NUMBER: _ClassVar[int]
     FRESH_FIELD_NUMBER: _ClassVar[int]
     CHAIN_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_SEQ_FIELD_NUMBER: _ClassVar[int]
     calls: _containers.RepeatedCompositeFieldContainer[AllocateIpsRequest]
     fresh: bool
     chain: str
-    def __init__(self, calls: _Optional[_Iterable[_Union[AllocateIpsRequest, _Mapping]]] = ..., fresh: _Optional[bool] = ..., chain: _Optional[str] = ...) -> None: ...
+    chain_seq: int
+    def __init__(self, calls: _Optional[_Iterable[_Union[AllocateIpsRequest, _Mapping]]] = ..., fresh: _Optional[bool] = ..., chain: _Optional[str] = ..., chain_seq: _Optional[int] = ...) -> None: ...
 
 class ReserveIpsResponse(_message.Message):
     __slots__ = ("outcomes", "reservations", "fresh_keys")
