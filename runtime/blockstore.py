@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runtime import bitmap
-from runtime.store import MAX_TXN_OPS, Absent, At, Delete, Guard, Holds, Put, Store, StoreConflict, Unit
+from runtime.store import MAX_TXN_OPS, Absent, At, Delete, Guard, Holds, Put, Store, StoreConflict, Unit, merge
 
 UNDO_ATTEMPTS = 50
 
@@ -43,15 +43,12 @@ async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockC
     transaction (what a caller's cache of blocks needs), else None."""
     units = [_unit(g, c) for g, c in groups if c]
     if extra:
-        if units:
-            units[0] = Unit(units[0].guards + [g for u in extra for g in u.guards],
-                            units[0].writes + [w for u in extra for w in u.writes])
-        else:
-            units = [Unit([g for u in extra for g in u.guards], [w for u in extra for w in u.writes])]
+        units[:1] = [merge(units[:1] + list(extra))]
     if not units:
         return None
-    if sum(len(u.guards) for u in units) <= MAX_TXN_OPS and sum(len(u.writes) for u in units) <= MAX_TXN_OPS:
-        return await store.commit(Unit([g for u in units for g in u.guards], [w for u in units for w in u.writes]))
+    whole = merge(units)
+    if len(whole.guards) <= MAX_TXN_OPS and len(whole.writes) <= MAX_TXN_OPS:
+        return await store.commit(whole)
     landed: list[list[BlockChange]] = []
     changes_per_unit = [c for _, c in groups if c] or [[]]
     for changes, u in zip(changes_per_unit, units):

@@ -9,15 +9,12 @@ port create does), so a view behind etcd costs a retry with a fresh look-up,
 never a wrong port. Rebuilt from a list after any watch failure."""
 from __future__ import annotations
 
-import logging
 from typing import Callable
 
 from alcor.v1 import network_pb2, subnet_pb2
 from runtime import keys
 from runtime.store import KV, Store
 from runtime.watch import Change, list_and_watch
-
-log = logging.getLogger("alcor.network_view")
 
 NETWORKS, SUBNETS = keys.resources("networks"), keys.resources("subnets")
 
@@ -52,9 +49,6 @@ class NetworkView:
             network=n, subnets=[self.subnets[s] for s in n.subnets if s in self.subnets])
         self._built[network_id] = got
         return got
-
-    def subnet(self, subnet_id: str) -> subnet_pb2.Subnet | None:
-        return self.subnets.get(subnet_id) if self.ready else None
 
     # --- keeping up ----------------------------------------------------------
 

@@ -124,11 +124,6 @@ def merge(units: Iterable[Unit]) -> Unit:
     return Unit(list(guards), writes)
 
 
-def fits(unit: Unit) -> bool:
-    """Whether the unit is one transaction (etcd's --max-txn-ops)."""
-    return len(unit.guards) <= MAX_TXN_OPS and len(unit.writes) <= MAX_TXN_OPS
-
-
 class StoreConflict(Exception):
     """A guard did not hold. `current` maps each guarded key to what is there
     now (None when absent); for EmptyRange guards, the first key found."""

@@ -176,7 +176,8 @@ class PortOrchestrator:
         # a retry allocates for nothing at most. One-transaction creates learn
         # it from their record's guard.
         bulks = [i for i in todo if len(calls[i].ports) > reserved.MAX_PORTS and calls[i].key]
-        recorded_read = asyncio.ensure_future(self.idempotency.recorded_many([calls[i].key for i in bulks]))
+        recorded_read = asyncio.ensure_future(self.idempotency.recorded_many([calls[i].key for i in bulks])) \
+            if bulks else _done({})
         try:
             fresh = await self._look_up(calls, todo)
         except BaseException:
@@ -412,3 +413,9 @@ def _visible_to(ctx: context.RequestContext, n: network_pb2.Network) -> bool:
 
 async def _none():
     return None
+
+
+def _done(value) -> asyncio.Future:
+    f = asyncio.get_running_loop().create_future()
+    f.set_result(value)
+    return f

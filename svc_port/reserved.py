@@ -17,6 +17,7 @@ import asyncio
 import logging
 import random
 import uuid
+from collections import Counter
 from typing import Awaitable, Callable
 
 from alcor.v1 import common_pb2, ipam_pb2, ipam_pb2_grpc, mac_pb2, mac_pb2_grpc
@@ -127,7 +128,12 @@ class ReservedCreates:
         per_port = {i: _port_requests(ip_calls[i], spans[i]) for i in pending}
         # The MACs asked for, as asked: a round that fails leaves ports filled.
         asked_macs = {i: [p.mac_address for p in calls[i].ports] for i in pending}
+        again: Counter[str] = Counter()  # why each round went round again
         for attempt in range(ATTEMPTS):
+            if attempt:
+                # Every reason to go round is another batch's work landing
+                # (or an allocator replica failing over): give it time to.
+                await asyncio.sleep(random.uniform(0, min(0.05, 0.0005 * 2 ** attempt)))
             async with self._serving:
                 self._check_held(calls, pending, per_port, asked_macs)
                 epoch = self._epoch
@@ -139,7 +145,7 @@ class ReservedCreates:
                 if not pending:
                     return
                 if served is None or epoch != self._epoch:
-                    log.debug("round %d: held reservations went, again", attempt)
+                    again["held reservations went"] += 1
                     continue
                 ip_used, mac_used = served
                 used_ips = self.ips.order([h for i in pending for h in ip_used[i]])
@@ -153,24 +159,23 @@ class ReservedCreates:
                     await turn  # the batch served before this one has committed (or not)
                 alive = {id(h) for h in self.ips.items + self.mac_chain.items}
                 if not used_ids <= alive:
-                    log.debug("round %d: held reservations went before the commit, again", attempt)
+                    again["held reservations went before the commit"] += 1
                     continue
                 for i in pending:
                     _fill(calls[i], spans[i], [a for h in ip_used[i] for a in h.got],
                           [m for h in mac_used[i] for m in h.got])
                 await self._commit(calls, pending, used_ips + used_macs)
             except BrokenChain:
-                log.debug("round %d: reservations did not chain, again", attempt)
+                again["reservations did not chain"] += 1
                 self._forget_all()  # not decided one on the other: ask afresh
                 continue
             except StoreConflict as e:
-                log.debug("round %d: commit conflict on %s", attempt, sorted(e.current))
+                again["commit conflict"] += 1
                 self._forget_all()
                 await self._sort_out(calls, pending, e, out)
                 pending = [i for i in pending if out[i] is None]
-                if pending:
-                    # Another replica took the same addresses: let it land.
-                    await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2 ** attempt)))
+                if not pending:
+                    return
                 continue
             finally:
                 self._in_use -= used_ids
@@ -183,6 +188,8 @@ class ReservedCreates:
             asyncio.ensure_future(self._reserve_ahead(
                 {h.purpose for h in used_ips if h.purpose is not None}))
             return
+        log.warning("%d creates went round %d times (%s): ABORTED", len(pending), ATTEMPTS,
+                    ", ".join(f"{why} {n}" for why, n in again.items()))
         for i in pending:
             out[i] = Contention("concurrent update, try again")
 
@@ -240,7 +247,7 @@ class ReservedCreates:
         if ask_ips or ask_macs:
             ip_ahead = self._ahead_for(purposes, taken)
             mac_ahead = max(0, AHEAD_MACS - self.mac_chain.count(None, taken))
-            await self._ask(calls, ask_ips, ask_macs, ip_calls, asked_macs, ip_used, mac_used, out,
+            await self._ask(ask_ips, ask_macs, ip_calls, asked_macs, ip_used, mac_used, out,
                             ip_ahead, mac_ahead)
         # A call one allocator refused holds reservations of the other's:
         # they go, with whatever was decided on top of them.
@@ -274,7 +281,7 @@ class ReservedCreates:
             if any(asked_macs[i]) and self.mac_chain.unused(self._in_use):
                 self._forget_all()
 
-    async def _ask(self, calls, ask_ips, ask_macs, ip_calls, asked_macs, ip_used, mac_used, out,
+    async def _ask(self, ask_ips, ask_macs, ip_calls, asked_macs, ip_used, mac_used, out,
                    ip_ahead, mac_ahead) -> None:
         """One request per allocator for the calls not served by what is
         held, plus reservations ahead; refusals go to `out`."""

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from alcor.v1 import network_pb2, network_pb2_grpc, port_pb2, port_pb2_grpc, subnet_pb2, subnet_pb2_grpc
-from cluster.local import SERVICES, etcd_binary
+from cluster.local import SERVICES, etcd_binary, tail
 from mesh.envoy import envoy_binary
 from mesh.local import MeshCluster
 from mesh.policy import CANARY, CHART, STABLE, load_values
@@ -207,7 +207,8 @@ async def test_a_svc_ip_replica_killed_mid_creates_fails_no_create_and_leaks_not
 
         await asyncio.gather(*(create() for _ in range(total)))
         assert killed.is_set() and victim.popen.poll() is not None
-        assert failures == [], f"{len(failures)} of {total} creates failed: {failures[:5]}"
+        assert failures == [], f"{len(failures)} of {total} creates failed: {failures[:5]}\n" + "".join(
+            tail(p.log) for p in mesh.replicas_of("svc_port"))
         ips = [f.ip_address for p in created for f in p.fixed_ips]
         assert len(ips) == len(set(ips)) == total
         stats = mesh.stats("cluster.svc_ip|stable.")
