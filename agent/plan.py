@@ -283,11 +283,18 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
     """The neighbor tables as the previous plan's, updated by the entries
     the DELTA touched (copy on write per VPC: the previous plan is never
     changed). False when that is not exact, and they are to be built whole:
-    VPCs or routers changed, an entry is or was invalid, an address or MAC
-    is shared by two entries."""
-    if state.vpcs is not old_state.vpcs or state.routers or old_state.routers \
-            or old_plan.invalid_neighbors:
+    a VPC that holds neighbors went or changed, routers are involved, an
+    entry is or was invalid, an address or MAC is shared by two entries."""
+    if state.routers or old_state.routers or old_plan.invalid_neighbors:
         return False
+    if state.vpcs is not old_state.vpcs:
+        # A VPC added is no reason: no valid neighbor could name it before
+        # (there were none invalid). One removed or with another VNI makes
+        # its neighbors invalid, which only a whole build reports.
+        for vpc_id in old_plan.fdb.keys() | old_plan.arp.keys():
+            was, now = old_plan.vpcs.get(vpc_id), plan.vpcs.get(vpc_id)
+            if now is None or was is None or now.vni != was.vni:
+                return False
     if state.neighbors is old_state.neighbors:
         plan.fdb, plan.arp = old_plan.fdb, old_plan.arp
         plan.previous = weakref.ref(old_plan)

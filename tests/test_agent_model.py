@@ -287,7 +287,8 @@ def _tables(plan):
 def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
     """The cache updates neighbor tables and keeps filters from the previous
     plan; whatever sequence of DELTAs (adds, moves, deletes, a port's second
-    address, an entry of an unknown VPC), the outcome is the whole compile's."""
+    address, an entry of an unknown VPC, VPCs added, removed or renumbered),
+    the outcome is the whole compile's."""
     import random
     rng = random.Random(seed)
     cache, state = PlanCache(), base_state()
@@ -313,7 +314,13 @@ def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
             else:
                 ops.append(neighbor(f"n{i}", v, f"10.0.2.{i + 10}", f"fa:16:3e:00:01:{i:02x}",
                                     "192.168.0.9", vni))  # the same MAC, a second address
-        state = apply_goal_state(state, delta(rev, rev + 1, neighbors=ops))
+        vpc_ops = []
+        if rng.random() < 0.15:
+            # A VPC added (no reason to build whole), or one with neighbors
+            # removed or given another VNI (its neighbors turn invalid).
+            vpc_ops = [rng.choice([vpc(f"vpc-new{rev}", 3000 + rev), vpc(B, 1002, op=DELETE),
+                                   vpc(B, rng.choice([1002, 1003]), op=UPDATE), vpc(B, 1002)])]
+        state = apply_goal_state(state, delta(rev, rev + 1, neighbors=ops, vpcs=vpc_ops))
         rev += 1
         assert _tables(cache.get(state)) == _tables(compile_plan(state))
         # The recording driver applies the changes to its entries; a fresh
@@ -322,6 +329,21 @@ def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
         fresh = RecordingDataPlane("h", "192.168.0.3")
         await_(fresh.reconcile(state))
         assert (driver.fdb, driver.arp) == (fresh.fdb, fresh.arp)
+
+
+def test_a_vpc_added_keeps_the_neighbor_tables_incremental():
+    """A host's first port in another VPC brings the VPC with it: its other
+    VPCs' tables are updated, not built again (a host that joins VPCs one by
+    one rebuilt every neighbor it held each time)."""
+    cache, state = PlanCache(), base_state()
+    first = cache.get(state)
+    after = apply_goal_state(state, delta(5, 6, vpcs=[vpc(B, 1002)], neighbors=[
+        neighbor("n9", B, "10.1.0.9", "fa:16:3e:00:00:09", "192.168.0.4", 1002)]))
+    plan = cache.get(after)
+    assert plan.previous is not None and plan.previous() is first
+    assert plan.fdb[A] is first.fdb[A]  # untouched VPC: the very same table
+    assert [(o is None, n.port_id) for o, n in plan.neighbor_changes] == [(True, "n9")]
+    assert _tables(plan) == _tables(compile_plan(after))
 
 
 def test_a_delta_shares_the_sections_it_does_not_touch():
