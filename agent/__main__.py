@@ -17,6 +17,7 @@ import socket
 
 from agent.client import run_agent
 from agent.dataplane import DataPlane
+from runtime import collector
 from runtime.config import Settings
 
 
@@ -58,6 +59,7 @@ async def amain(args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     driver = make_driver(args)
+    collector.tune()
     try:
         await run_agent(args.host_name, args.dpm, driver, stop, args.resync_seconds)
     finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from agent.client import Agent
 from agent.recording import RecordingDataPlane
+from runtime import collector
 
 
 def host_names(prefix: str, count: int, first: int = 0) -> list[str]:
@@ -64,6 +65,7 @@ async def amain(args) -> None:
         loop.add_signal_handler(sig, stop.set)
     hosts = start_hosts(host_names(args.prefix, args.count, args.first), args.dpm, stop,
                         first=args.first)
+    collector.tune()
     logging.getLogger("alcor.hosts").info("%d simulated hosts running", len(hosts))
     if args.stats:
         asyncio.create_task(_write_stats(args.stats, hosts))

@@ -9,7 +9,7 @@ import uvloop
 
 from gateway.app import Gateway
 from gateway.config import GatewaySettings
-from runtime import tracing
+from runtime import collector, tracing
 from runtime.server import configure_logging
 
 
@@ -17,6 +17,7 @@ async def serve(settings: GatewaySettings) -> None:
     # Routes are compiled before anything listens: a bad annotation fails here.
     gateway = Gateway(settings)
     await gateway.start()
+    collector.tune()
     host, port = (settings.listen or settings.gateway_addr).rsplit(":", 1)
     config = uvicorn.Config(
         gateway, host=host.strip("[]"), port=int(port), loop="none", http="httptools",

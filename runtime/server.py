@@ -15,7 +15,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from runtime import tracing
+from runtime import collector, tracing
 from runtime.config import Settings
 from runtime.interceptors import ServerInterceptor
 from runtime.store import Store
@@ -93,6 +93,7 @@ async def serve(name: str, default_addr: str, register: Register, settings: Sett
     if port == 0:
         raise SystemExit(f"{name}: cannot listen on {listen}")
     await server.start()
+    collector.tune()
     log.info("%s listening on %s", name, listen)
 
     stop = asyncio.Event()
