@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from alcor.v1 import goalstate_pb2 as gs
 from alcor.v1 import port_pb2
@@ -92,59 +93,99 @@ def _neighbor_table(snap: Snapshot, network_id: str) -> list[tuple[str, str, gs.
 
 def compile_host(snap: Snapshot, host: str) -> HostState:
     st = HostState(host=host)
+    # What is read off each port and group is cached with its entry: reading
+    # protobuf fields (every repeated one makes new wrappers) was most of a
+    # compile, and every host of a VPC is compiled on each of its changes.
+    remote: dict[str, None] = {}
     for pid in sorted(snap.ports_by_host.get(host, ())):
         p = snap.ports[pid]
-        net = snap.networks.get(p.network_id)
+        info = _port_info(snap, p)
+        net = snap.networks.get(info.network_id)
         if net is None:
             continue
         if net.id not in st.vpcs:
-            st.vpcs[net.id] = gs.VpcState(operation=CREATE, id=net.id,
-                                          vni=net.provider_segmentation_id,
-                                          revision=net.revision_number)
-        for f in p.fixed_ips:
-            s = snap.subnets.get(f.subnet_id)
-            if s is not None and s.id not in st.subnets:
-                gw = s.gateway_ip.string_value if s.gateway_ip.WhichOneof("kind") == "string_value" else ""
-                st.subnets[s.id] = gs.SubnetState(operation=CREATE, id=s.id, vpc_id=s.network_id,
-                                                  cidr=s.cidr, gateway_ip=gw, ip_version=s.ip_version,
-                                                  revision=s.revision_number)
-        st.ports[p.id] = port_state(snap, p)
-        if p.port_security_enabled:
-            for gid in p.security_groups:
-                if gid not in st.security_groups and gid in snap.groups:
-                    st.security_groups[gid] = _group_state(snap, snap.groups[gid])
+            st.vpcs[net.id] = _vpc_state(snap, net)
+        for sid in info.subnet_ids:
+            if sid not in st.subnets:
+                s = snap.subnets.get(sid)
+                if s is not None:
+                    st.subnets[sid] = _subnet_state(snap, s)
+        st.ports[pid] = info.state
+        for gid in info.filtered_by:
+            if gid not in st.security_groups and gid in snap.groups:
+                st.security_groups[gid], remotes = _group_state(snap, snap.groups[gid])
+                remote.update(dict.fromkeys(remotes))
     for vpc_id in st.vpcs:
         st.tables[vpc_id] = _neighbor_table(snap, vpc_id)
-    for g in st.security_groups.values():
-        for rule in g.rules:
-            rg = rule.remote_group_id
-            if rg and rg not in st.security_group_members:
-                st.security_group_members[rg] = _members(snap, rg)
+    for rg in remote:
+        st.security_group_members[rg] = _members(snap, rg)
     for r in snap.routers.values():
         if r.network_id in st.vpcs and r.subnet_ids and r.admin_state_up:
             st.routers[r.id] = _router_state(snap, r)
     return st
 
 
-def port_state(snap: Snapshot, p: port_pb2.Port) -> gs.PortState:
-    cached = snap.port_states.get(p.id)
-    if cached is not None and cached[0] == p.revision_number:
+def _vpc_state(snap: Snapshot, net) -> gs.VpcState:
+    """A VPC's entry, built once per revision and shared by every host of it
+    (a host's compile makes no new objects, and deltas compare by identity)."""
+    cached = snap.vpc_states.get(net.id)
+    if cached is not None and cached[0] == net.revision_number:
         return cached[1]
+    state = gs.VpcState(operation=CREATE, id=net.id, vni=net.provider_segmentation_id,
+                        revision=net.revision_number)
+    snap.vpc_states[net.id] = (net.revision_number, state)
+    return state
+
+
+def _subnet_state(snap: Snapshot, s) -> gs.SubnetState:
+    cached = snap.subnet_states.get(s.id)
+    if cached is not None and cached[0] == s.revision_number:
+        return cached[1]
+    gw = s.gateway_ip.string_value if s.gateway_ip.WhichOneof("kind") == "string_value" else ""
+    state = gs.SubnetState(operation=CREATE, id=s.id, vpc_id=s.network_id, cidr=s.cidr,
+                           gateway_ip=gw, ip_version=s.ip_version, revision=s.revision_number)
+    snap.subnet_states[s.id] = (s.revision_number, state)
+    return state
+
+
+class PortInfo(NamedTuple):
+    revision: int
+    state: gs.PortState
+    network_id: str
+    subnet_ids: tuple[str, ...]
+    filtered_by: tuple[str, ...]  # its groups, when port security is on
+
+
+def _port_info(snap: Snapshot, p: port_pb2.Port) -> PortInfo:
+    cached = snap.port_states.get(p.id)
+    if cached is not None and cached.revision == p.revision_number:
+        return cached
     state = gs.PortState(
         operation=CREATE, id=p.id, vpc_id=p.network_id, mac_address=p.mac_address,
         fixed_ips=p.fixed_ips, namespace=namespace_of(p), admin_state_up=p.admin_state_up,
         security_group_ids=p.security_groups, revision=p.revision_number,
         port_security_enabled=p.port_security_enabled)
-    snap.port_states[p.id] = (p.revision_number, state)
-    return state
+    info = PortInfo(p.revision_number, state, p.network_id,
+                    tuple(dict.fromkeys(f.subnet_id for f in p.fixed_ips)),
+                    tuple(p.security_groups) if p.port_security_enabled else ())
+    snap.port_states[p.id] = info
+    return info
 
 
-def _group_state(snap: Snapshot, g) -> gs.SecurityGroupState:
-    """The group's entry, built once per revision of the group and shared by
-    every host (unchanged, it compares by identity in deltas)."""
+def port_state(snap: Snapshot, p: port_pb2.Port) -> gs.PortState:
+    """The port's entry, built once per revision of the port: a host's
+    compile makes no new objects for unchanged ports, and its delta
+    compares them by identity."""
+    return _port_info(snap, p).state
+
+
+def _group_state(snap: Snapshot, g) -> tuple[gs.SecurityGroupState, tuple[str, ...]]:
+    """The group's entry and the groups its rules name as remote, built once
+    per revision of the group and shared by every host (unchanged, it
+    compares by identity in deltas)."""
     cached = snap.group_cache.get(g.id)
     if cached is not None and cached[0] == g.revision_number:
-        return cached[1]
+        return cached[1], cached[2]
     state = gs.SecurityGroupState(operation=CREATE, id=g.id, revision=g.revision_number, rules=[
         gs.SecurityGroupRuleState(
             id=r.id, direction=r.direction, ethertype=r.ethertype, protocol=r.protocol,
@@ -152,8 +193,9 @@ def _group_state(snap: Snapshot, g) -> gs.SecurityGroupState:
             port_range_max=r.port_range_max if r.HasField("port_range_max") else 0,
             remote_ip_prefix=r.remote_ip_prefix, remote_group_id=r.remote_group_id)
         for r in g.security_group_rules])
-    snap.group_cache[g.id] = (g.revision_number, state)
-    return state
+    remotes = tuple(dict.fromkeys(r.remote_group_id for r in state.rules if r.remote_group_id))
+    snap.group_cache[g.id] = (g.revision_number, state, remotes)
+    return state, remotes
 
 
 def _members(snap: Snapshot, group_id: str) -> gs.SecurityGroupMembers:
@@ -211,8 +253,11 @@ class TableDeltas:
     and shared by every host of the VPC (a round of pushes creates one)."""
 
     def __init__(self):
-        self._memo: dict[tuple[int, int], list[tuple[str, gs.NeighborState]]] = {}
-        self._members: dict[tuple[int, int], gs.SecurityGroupMembers | None] = {}
+        # Keyed by the objects' ids, holding the objects themselves: a round
+        # lets the event loop run between its slices, and an id is only
+        # unique while its object lives.
+        self._memo: dict[tuple[int, int], tuple[object, object, list]] = {}
+        self._members: dict[tuple[int, int], tuple[object, object, gs.SecurityGroupMembers | None]] = {}
 
     def members(self, old: gs.SecurityGroupMembers, new: gs.SecurityGroupMembers
                 ) -> gs.SecurityGroupMembers | None:
@@ -220,15 +265,16 @@ class TableDeltas:
         they hold the same addresses), computed once per round for every
         host of the group."""
         key = (id(old), id(new))
-        if key in self._members:
-            return self._members[key]
+        hit = self._members.get(key)
+        if hit is not None and hit[0] is old and hit[1] is new:
+            return hit[2]
         before, after = set(old.ip_addresses), set(new.ip_addresses)
         update = None
         if before != after:
             update = gs.SecurityGroupMembers(
                 operation=UPDATE, group_id=new.group_id, revision=new.revision, incremental=True,
                 added_ip_addresses=sorted(after - before), removed_ip_addresses=sorted(before - after))
-        self._members[key] = update
+        self._members[key] = (old, new, update)
         return update
 
     def between(self, old: list | None, new: list | None) -> list[tuple[str, str, gs.NeighborState]]:
@@ -237,8 +283,8 @@ class TableDeltas:
         (skip_host), or, when only_host is set, to that host alone."""
         key = (id(old), id(new))
         hit = self._memo.get(key)
-        if hit is not None:
-            return hit
+        if hit is not None and hit[0] is old and hit[1] is new:
+            return hit[2]
         before = {k: (h, e) for k, h, e in old or ()}
         out: list[tuple[str, str, gs.NeighborState]] = []
         seen = set()
@@ -256,7 +302,7 @@ class TableDeltas:
         for k, (h, e) in before.items():
             if k not in seen:
                 out.append((h, "", _as(e, DELETE)))
-        self._memo[key] = out
+        self._memo[key] = (old, new, out)
         return out
 
 

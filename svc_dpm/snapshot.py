@@ -48,6 +48,9 @@ class Snapshot:
     # port, so a host's compile makes no new objects for unchanged ports and
     # its delta compares them by identity.
     port_states: dict[str, tuple] = field(default_factory=dict)
+    # Network / subnet id -> (revision, its VpcState / SubnetState), alike.
+    vpc_states: dict[str, tuple] = field(default_factory=dict)
+    subnet_states: dict[str, tuple] = field(default_factory=dict)
     _node_ids: dict[str, str] = field(default_factory=dict)  # node id -> name
 
     @classmethod
@@ -191,8 +194,10 @@ class Snapshot:
             self.routers.pop(rid, None)
         elif prefix == NETWORKS:
             self.networks.pop(rid, None)
+            self.vpc_states.pop(rid, None)
         elif prefix == SUBNETS:
             self.subnets.pop(rid, None)
+            self.subnet_states.pop(rid, None)
         else:
             name = self._node_ids.pop(rid, None)
             if name is not None:
