@@ -49,6 +49,8 @@ OWN_QUIET = 1.0  # seconds without a push of its own ports: a new one goes at on
 URGENT_TXN_PORTS = 8  # at most this many ports in a transaction: not a bulk
 SETTLE = 0.2  # seconds without watched changes that end pacing
 FAN_QUIET = 3.0
+ROUND_SLICE = 0.002  # seconds of a round's pushes between turns of the event loop
+HANDED_WAIT = 0.005  # at most this long for urgent messages to be taken by their streams
 
 
 @dataclass
@@ -58,6 +60,8 @@ class AgentStream:
     sent: HostState | None = None
     sent_revision: int = 0
     messages: int = 0
+    # Set when the stream takes its next message to send.
+    taken: asyncio.Event = field(default_factory=asyncio.Event)
 
     def close(self) -> None:
         self.queue.put_nowait(None)
@@ -145,7 +149,21 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                 batch.sort(key=lambda h: h not in self._urgent)
             started = time.monotonic()
             deltas = TableDeltas()
-            for host in batch:
+            urgent = self._urgent.intersection(batch)
+            mark = started
+            for k, host in enumerate(batch):
+                if k and batch[k - 1] in urgent and host not in urgent:
+                    # The hosts with new ports of their own went first; their
+                    # streams take those messages before the fan-out is
+                    # computed (taking one is a few turns of the event loop,
+                    # and a round of a thousand hosts takes milliseconds).
+                    await self._taken([h for h in batch[:k] if h in urgent])
+                    mark = time.monotonic()
+                elif k and time.monotonic() - mark > ROUND_SLICE:
+                    # Agents' reports (statuses someone waits for) come in
+                    # between slices of a long round.
+                    await asyncio.sleep(0)
+                    mark = time.monotonic()
                 try:
                     own = host in self._urgent
                     track = self._own if own else self._fan
@@ -187,6 +205,14 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self._deferred.discard(host)
         self.queue.add(host)
 
+    async def _taken(self, hosts: list[str]) -> None:
+        waits = [asyncio.ensure_future(s.taken.wait()) for h in hosts
+                 if (s := self.streams.get(h)) is not None and not s.taken.is_set()]
+        if waits:
+            await asyncio.wait(waits, timeout=HANDED_WAIT)
+            for w in waits:
+                w.cancel()
+
     def _push(self, host: str, deltas: TableDeltas) -> bool:
         """Sends the host what changed; False when nothing did (or no stream)."""
         stream = self.streams.get(host)
@@ -198,6 +224,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
             return False
         stream.sent, stream.sent_revision = new, self.snap.revision
         stream.messages += 1
+        stream.taken.clear()
         stream.queue.put_nowait(msg)
         return True
 
@@ -256,6 +283,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                 msg = done.result()
                 if msg is None:
                     return
+                stream.taken.set()
                 yield gs.StreamGoalStatesResponse(goal_state=msg)
         finally:
             reader.cancel()
