@@ -620,16 +620,18 @@ async def run(args) -> dict:
         await asyncio.get_running_loop().run_in_executor(None, cluster.start)
         base, dpm, etcd = cluster.gateway_url, cluster.address("svc_dpm"), cluster.etcd_endpoint
         port_addr = cluster.address("svc_port")
-    bench = Bench(base, dpm, etcd, scale, progress=not args.no_progress, port_addr=port_addr or "",
-                  port_security=not args.no_port_security, host_processes=args.host_processes)
-    try:
+    bench = None
+    try:  # whatever fails, the cluster started here goes with it
+        bench = Bench(base, dpm, etcd, scale, progress=not args.no_progress, port_addr=port_addr or "",
+                      port_security=not args.no_port_security, host_processes=args.host_processes)
         await bench.setup()
         for name in args.scenarios or SCENARIOS:
             print(f"running {name} ...", file=sys.stderr)
             bench.results[name] = await getattr(bench, name)()
     finally:
-        bench.stop.set()
-        bench.stop_hosts()
+        if bench is not None:
+            bench.stop.set()
+            bench.stop_hosts()
         if cluster is not None:
             await asyncio.get_running_loop().run_in_executor(None, cluster.stop)
     return bench.results
