@@ -190,13 +190,16 @@ class ResourceStore(Generic[M]):
         # A page of `limit` needs limit + 1 items to know there is more:
         # read that many at once, not a page and then another for one item.
         page = min(q.limit + 1, SCAN_PAGE + 1) if simple and q.limit else SCAN_PAGE
-        attr = next((a for a in self.indexes if a in filters), None)
-        if attr is None and scope is not None and scope[0] in self.indexes:
+        mirror = self.mirror
+        from_mirror = mirror is not None and await mirror.caught_up()
+        # The mirror may index more than etcd holds index keys for.
+        indexes = mirror.indexes if from_mirror else self.indexes
+        attr = next((a for a in indexes if a in filters), None)
+        if attr is None and scope is not None and scope[0] in indexes:
             attr, values = scope[0], [scope[1]]
         elif attr is not None:
             values = sorted(filters[attr])
-        mirror = self.mirror
-        if mirror is not None and await mirror.caught_up():
+        if from_mirror:
             # No await from here to the end of the page: the mirror cannot
             # move under it.
             source = self._from_mirror(mirror, filters, attr, values if attr else [], simple, q.marker)

@@ -13,7 +13,12 @@ from runtime.store import Absent, At, Delete, Present, Put, Store, StoreConflict
 from svc_dpm.nodes import host_not_registered
 from svc_port.ports import port_status
 
+# Index keys in etcd: the ones network, node and group deletes compare
+# "no port under me" against. The mirror (what lists are served from) also
+# indexes device_id and project_id; in etcd those cost a third of a bulk
+# create's writes and would serve only lists while the mirror is not ready.
 INDEXES = ("network_id", "device_id", "binding_host_id", "project_id", "security_groups")
+STORED_INDEXES = tuple(a for a in INDEXES if a not in ("device_id", "project_id"))
 
 
 def _status_from_mirror(p: port_pb2.Port, mirror: Mirror) -> None:
@@ -29,7 +34,7 @@ def _status_from_record(p: port_pb2.Port, kv) -> None:
 class PortStore:
     def __init__(self, store: Store):
         self.store = store
-        self.ports = ResourceStore(store, "ports", port_pb2.Port, "Port", indexes=INDEXES,
+        self.ports = ResourceStore(store, "ports", port_pb2.Port, "Port", indexes=STORED_INDEXES,
                                    enrich=self.attach_status)
         self.ports.side = (keys.port_status, _status_from_record)
 
