@@ -78,11 +78,24 @@ def _wrap_stream(behavior, method: str):
 
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):
+    """Runs on every call: each method's wrapped handler is made once."""
+
+    def __init__(self):
+        self._wrapped: dict[str, tuple] = {}
+
     async def intercept_service(self, continuation, details):
         h = await continuation(details)
         if h is None or details.method.startswith(("/grpc.health", "/grpc.reflection")):
             return h
-        m = details.method
+        hit = self._wrapped.get(details.method)
+        if hit is not None and hit[0] is h:
+            return hit[1]
+        wrapped = self._wrap(h, details.method)
+        self._wrapped[details.method] = (h, wrapped)
+        return wrapped
+
+    @staticmethod
+    def _wrap(h, m: str):
         if h.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 _wrap_unary(h.unary_unary, m), h.request_deserializer, h.response_serializer
