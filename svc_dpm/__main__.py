@@ -2,7 +2,7 @@
 GoalStateService (goal-state delivery to agents)."""
 import os
 
-from alcor.v1 import goalstate_pb2, goalstate_pb2_grpc, node_pb2, node_pb2_grpc
+from alcor.v1 import goalstate_pb2, node_pb2, node_pb2_grpc
 from runtime.server import Registration, run
 from svc_dpm.delivery import Delivery
 from svc_dpm.node_servicer import NodeServicer
@@ -18,7 +18,7 @@ async def register(server, store, settings) -> Registration:
     # messages, not one per etcd transaction).
     interval = float(os.environ.get("ALCOR_DPM_MIN_INTERVAL_MS", "50")) / 1000
     delivery = Delivery(store, min_interval=interval)
-    goalstate_pb2_grpc.add_GoalStateServiceServicer_to_server(delivery, server)
+    delivery.add_to_server(server)
     return Registration(
         services=[node_pb2.DESCRIPTOR.services_by_name["NodeService"].full_name,
                   goalstate_pb2.DESCRIPTOR.services_by_name["GoalStateService"].full_name],

@@ -28,6 +28,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import grpc
+
 from alcor.v1 import goalstate_pb2 as gs
 from alcor.v1 import goalstate_pb2_grpc
 from runtime import keys
@@ -35,8 +37,8 @@ from runtime.errors import InvalidInput
 from runtime.store import Store
 from runtime.watch import Change, _scan_at, list_and_watch
 from runtime.workqueue import KeyedQueue
-from svc_dpm.goalstate import (HostState, TableDeltas, compile_host, delta_message, full_message,
-                               port_state)
+from svc_dpm.goalstate import (HostState, TableDeltas, compile_host, delta_message, delta_response,
+                               full_message, port_state)
 from svc_dpm.snapshot import PORTS, PREFIXES, Snapshot
 from svc_dpm.status import StatusWriter, from_resource_status
 
@@ -67,7 +69,19 @@ class AgentStream:
         self.queue.put_nowait(None)
 
 
+def encoded_response(response) -> bytes:
+    """The stream's serializer: pushed deltas are encoded already."""
+    return response if isinstance(response, bytes) else response.SerializeToString()
+
+
 class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
+    def add_to_server(self, server) -> None:
+        """Serves GoalStateService, its responses encoded as they are queued."""
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
+            "alcor.v1.GoalStateService", {"StreamGoalStates": grpc.stream_stream_rpc_method_handler(
+                self.StreamGoalStates, request_deserializer=gs.StreamGoalStatesRequest.FromString,
+                response_serializer=encoded_response)}),))
+
     def __init__(self, store: Store, min_interval: float = 0.05, workers: int = 1):
         self.store = store
         self.snap = Snapshot()
@@ -148,7 +162,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                 # Hosts with new ports of their own first: someone waits on those.
                 batch.sort(key=lambda h: h not in self._urgent)
             started = time.monotonic()
-            deltas = TableDeltas()
+            deltas = TableDeltas(self.snap.members_log)
             urgent = self._urgent.intersection(batch)
             mark = started
             for k, host in enumerate(batch):
@@ -190,8 +204,18 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
             # (Not capped: a pause of min_interval after a round of seconds
             # left the watch one transaction further per round, and every
             # host got a message per transaction of a bulk create.)
-            busy = time.monotonic() - started
-            await asyncio.sleep(busy if busy > 0.002 else 0)
+            await self._pause(started)
+
+    async def _pause(self, started: float) -> None:
+        """As long as the round took, while the watch keeps bringing changes;
+        not at all once it has been quiet for SETTLE (a round of seconds at
+        the end of a bulk was followed by as many seconds of doing nothing)."""
+        deadline = time.monotonic() + (time.monotonic() - started)
+        while (now := time.monotonic()) < deadline - 0.002:
+            if now - self._last_change >= SETTLE:
+                break
+            await asyncio.sleep(min(deadline - now, SETTLE / 4))
+        await asyncio.sleep(0)
 
     def _flush_if_quiet(self) -> None:
         if time.monotonic() - self._last_change < SETTLE * 0.99:
@@ -219,7 +243,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         if stream is None or stream.sent is None:
             return False
         new = compile_host(self.snap, host)
-        msg = delta_message(host, stream.sent, new, stream.sent_revision, self.snap.revision, deltas)
+        msg = delta_response(host, stream.sent, new, stream.sent_revision, self.snap.revision, deltas)
         if msg is None:
             return False
         stream.sent, stream.sent_revision = new, self.snap.revision
@@ -284,7 +308,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                 if msg is None:
                     return
                 stream.taken.set()
-                yield gs.StreamGoalStatesResponse(goal_state=msg)
+                yield msg  # encoded already (see encoded_response)
         finally:
             reader.cancel()
             if self.streams.get(host) is stream:

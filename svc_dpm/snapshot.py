@@ -40,6 +40,10 @@ class Snapshot:
     neighbor_cache: dict[str, list] = field(default_factory=dict)
     # Per security group: its member addresses (see goalstate._members).
     members_cache: dict[str, goalstate_pb2.SecurityGroupMembers] = field(default_factory=dict)
+    # Per security group: its last member lists with what changed in each
+    # (goalstate.MemberVersion), and the latest set of addresses.
+    members_log: dict[str, object] = field(default_factory=dict)
+    members_now: dict[str, frozenset] = field(default_factory=dict)
     # Per security group: (its revision, its goal-state entry), shared by
     # every host with ports in it.
     group_cache: dict[str, tuple] = field(default_factory=dict)
