@@ -4,7 +4,7 @@ import os
 
 from alcor.v1 import goalstate_pb2, node_pb2, node_pb2_grpc
 from runtime.server import Registration, run
-from svc_dpm.delivery import Delivery
+from svc_dpm.delivery import Delivery, add_GoalStateServiceServicer_to_server
 from svc_dpm.node_servicer import NodeServicer
 from svc_dpm.node_store import NodeStore
 
@@ -18,7 +18,7 @@ async def register(server, store, settings) -> Registration:
     # messages, not one per etcd transaction).
     interval = float(os.environ.get("ALCOR_DPM_MIN_INTERVAL_MS", "50")) / 1000
     delivery = Delivery(store, min_interval=interval)
-    delivery.add_to_server(server)
+    add_GoalStateServiceServicer_to_server(delivery, server)
     return Registration(
         services=[node_pb2.DESCRIPTOR.services_by_name["NodeService"].full_name,
                   goalstate_pb2.DESCRIPTOR.services_by_name["GoalStateService"].full_name],
