@@ -109,7 +109,7 @@ def port_filter(port: Port, interface: str, groups: Mapping[str, SecurityGroup])
     if not port.port_security:
         return PortFilter(port.id, interface, False)
     # Not delivered (yet): a group allows nothing.
-    parts = [_group_statements(groups[g]) for g in port.security_group_ids if g in groups]
+    parts = [_statements_of(groups[g]) for g in port.security_group_ids if g in groups]
     if len(parts) == 1:
         ingress, egress, remote = parts[0]
     else:
@@ -117,6 +117,23 @@ def port_filter(port: Port, interface: str, groups: Mapping[str, SecurityGroup])
         egress = tuple(dict.fromkeys(s for p in parts for s in p[1]))
         remote = frozenset().union(*(p[2] for p in parts))
     return PortFilter(port.id, interface, True, ingress, egress, remote)
+
+
+# Group object -> its statements, by identity: every port of a group (10,000
+# on a host, say) asks for the same object's, and the lru_cache below hashes
+# and compares a group's every rule on each call.
+_BY_IDENTITY: dict[int, tuple[SecurityGroup, tuple]] = {}
+
+
+def _statements_of(group: SecurityGroup) -> tuple:
+    hit = _BY_IDENTITY.get(id(group))
+    if hit is not None and hit[0] is group:
+        return hit[1]
+    out = _group_statements(group)
+    if len(_BY_IDENTITY) >= 1 << 12:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(group)] = (group, out)
+    return out
 
 
 @functools.lru_cache(maxsize=1 << 12)
