@@ -194,6 +194,9 @@ class Snapshot:
                         _count(self.hosts_by_group.get(g, {}), host, -1)
         elif prefix == GROUPS:
             self.groups.pop(rid, None)
+            # Its member history goes with it (a group in use cannot be deleted).
+            self.members_log.pop(rid, None)
+            self.members_now.pop(rid, None)
         elif prefix == ROUTERS:
             self.routers.pop(rid, None)
         elif prefix == NETWORKS:

@@ -217,6 +217,8 @@ def test_member_updates_from_any_kept_version_equal_comparing_the_lists(seed):
         assert (chained is not None) == (back < MEMBER_VERSIONS)
         if back >= MEMBER_VERSIONS:  # not kept: compared whole, still exact
             assert not any(v.members is old for v in snap.members_log["g1"])
+    snap.apply([Change(GROUPS + b"g1", None, rev)], rev)  # the history goes with the group
+    assert "g1" not in snap.members_log and "g1" not in snap.members_now
 
 
 def test_encoded_deltas_are_the_messages_and_share_their_entries():
