@@ -135,12 +135,16 @@ class GroupMembers(NamedTuple):
     def changed(self, added, removed, revision: int = 0) -> "GroupMembers":
         """These members with `added` and without `removed`."""
         add, gone = GroupMembers.of(self.group_id, added), GroupMembers.of(self.group_id, removed)
-        v4, v6 = self.ipv4, self.ipv6
-        if add.ipv4 or gone.ipv4:
-            v4 = (v4 - gone.ipv4) | add.ipv4
-        if add.ipv6 or gone.ipv6:
-            v6 = (v6 - gone.ipv6) | add.ipv6
-        return GroupMembers(self.group_id, v4, v6, revision or self.revision)
+        return GroupMembers(self.group_id, _changed(self.ipv4, add.ipv4, gone.ipv4),
+                            _changed(self.ipv6, add.ipv6, gone.ipv6), revision or self.revision)
+
+
+def _changed(held: frozenset, add: frozenset, gone: frozenset) -> frozenset:
+    # One copy of the set held, not two: nearly every update only adds (a
+    # default group's list of thousands, on every host of the group).
+    if not gone:
+        return held | add if add else held
+    return (held - gone) | add if add else held - gone
 
 
 class RouterInterface(NamedTuple):
