@@ -28,6 +28,7 @@ from typing import Iterable, Mapping, NamedTuple
 
 from agent import naming
 from agent.model import GroupMembers, Port, Rule, SecurityGroup
+from runtime.identity import MISSING, IdentityMemo
 
 TABLE = "alcor"
 INBOUND_MARK = 0x1
@@ -122,18 +123,12 @@ def port_filter(port: Port, interface: str, groups: Mapping[str, SecurityGroup])
 # Group object -> its statements, by identity: every port of a group (10,000
 # on a host, say) asks for the same object's, and the lru_cache below hashes
 # and compares a group's every rule on each call.
-_BY_IDENTITY: dict[int, tuple[SecurityGroup, tuple]] = {}
+_BY_IDENTITY = IdentityMemo(bound=1 << 12)
 
 
 def _statements_of(group: SecurityGroup) -> tuple:
-    hit = _BY_IDENTITY.get(id(group))
-    if hit is not None and hit[0] is group:
-        return hit[1]
-    out = _group_statements(group)
-    if len(_BY_IDENTITY) >= 1 << 12:
-        _BY_IDENTITY.clear()
-    _BY_IDENTITY[id(group)] = (group, out)
-    return out
+    hit = _BY_IDENTITY.get(group)
+    return hit if hit is not MISSING else _BY_IDENTITY.put(_group_statements(group), group)
 
 
 @functools.lru_cache(maxsize=1 << 12)

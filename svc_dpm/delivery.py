@@ -52,7 +52,7 @@ URGENT_TXN_PORTS = 8  # at most this many ports in a transaction: not a bulk
 SETTLE = 0.2  # seconds without watched changes that end pacing
 FAN_QUIET = 3.0
 ROUND_SLICE = 0.002  # seconds of a round's pushes between turns of the event loop
-HANDED_WAIT = 0.005  # at most this long for urgent messages to be taken by their streams
+TAKEN_WAIT = 0.005  # at most this long for urgent messages to be taken by their streams
 
 
 @dataclass
@@ -235,7 +235,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         waits = [asyncio.ensure_future(s.taken.wait()) for h in hosts
                  if (s := self.streams.get(h)) is not None and not s.taken.is_set()]
         if waits:
-            await asyncio.wait(waits, timeout=HANDED_WAIT)
+            await asyncio.wait(waits, timeout=TAKEN_WAIT)
             for w in waits:
                 w.cancel()
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from alcor.v1 import goalstate_pb2 as gs
 from alcor.v1 import port_pb2
+from runtime.identity import MISSING, IdentityMemo
 from svc_dpm.snapshot import Snapshot
 
 CREATE, UPDATE, DELETE = gs.OPERATION_CREATE, gs.OPERATION_UPDATE, gs.OPERATION_DELETE
@@ -129,31 +130,38 @@ def compile_host(snap: Snapshot, host: str) -> HostState:
     return st
 
 
+def _per_revision(cache: dict, resource, build):
+    """What `build(resource)` makes, made once per revision of the resource
+    and shared by every host: a host's compile makes no new objects for what
+    did not change, and deltas compare those by identity."""
+    hit = cache.get(resource.id)
+    if hit is not None and hit[0] == resource.revision_number:
+        return hit[1]
+    value = build(resource)
+    cache[resource.id] = (resource.revision_number, value)
+    return value
+
+
 def _vpc_state(snap: Snapshot, net) -> gs.VpcState:
-    """A VPC's entry, built once per revision and shared by every host of it
-    (a host's compile makes no new objects, and deltas compare by identity)."""
-    cached = snap.vpc_states.get(net.id)
-    if cached is not None and cached[0] == net.revision_number:
-        return cached[1]
-    state = gs.VpcState(operation=CREATE, id=net.id, vni=net.provider_segmentation_id,
-                        revision=net.revision_number)
-    snap.vpc_states[net.id] = (net.revision_number, state)
-    return state
+    return _per_revision(snap.vpc_states, net, _build_vpc_state)
+
+
+def _build_vpc_state(net) -> gs.VpcState:
+    return gs.VpcState(operation=CREATE, id=net.id, vni=net.provider_segmentation_id,
+                       revision=net.revision_number)
 
 
 def _subnet_state(snap: Snapshot, s) -> gs.SubnetState:
-    cached = snap.subnet_states.get(s.id)
-    if cached is not None and cached[0] == s.revision_number:
-        return cached[1]
+    return _per_revision(snap.subnet_states, s, _build_subnet_state)
+
+
+def _build_subnet_state(s) -> gs.SubnetState:
     gw = s.gateway_ip.string_value if s.gateway_ip.WhichOneof("kind") == "string_value" else ""
-    state = gs.SubnetState(operation=CREATE, id=s.id, vpc_id=s.network_id, cidr=s.cidr,
-                           gateway_ip=gw, ip_version=s.ip_version, revision=s.revision_number)
-    snap.subnet_states[s.id] = (s.revision_number, state)
-    return state
+    return gs.SubnetState(operation=CREATE, id=s.id, vpc_id=s.network_id, cidr=s.cidr,
+                          gateway_ip=gw, ip_version=s.ip_version, revision=s.revision_number)
 
 
 class PortInfo(NamedTuple):
-    revision: int
     state: gs.PortState
     network_id: str
     subnet_ids: tuple[str, ...]
@@ -161,35 +169,29 @@ class PortInfo(NamedTuple):
 
 
 def _port_info(snap: Snapshot, p: port_pb2.Port) -> PortInfo:
-    cached = snap.port_states.get(p.id)
-    if cached is not None and cached.revision == p.revision_number:
-        return cached
+    return _per_revision(snap.port_states, p, _build_port_info)
+
+
+def _build_port_info(p: port_pb2.Port) -> PortInfo:
     state = gs.PortState(
         operation=CREATE, id=p.id, vpc_id=p.network_id, mac_address=p.mac_address,
         fixed_ips=p.fixed_ips, namespace=namespace_of(p), admin_state_up=p.admin_state_up,
         security_group_ids=p.security_groups, revision=p.revision_number,
         port_security_enabled=p.port_security_enabled)
-    info = PortInfo(p.revision_number, state, p.network_id,
-                    tuple(dict.fromkeys(f.subnet_id for f in p.fixed_ips)),
+    return PortInfo(state, p.network_id, tuple(dict.fromkeys(f.subnet_id for f in p.fixed_ips)),
                     tuple(p.security_groups) if p.port_security_enabled else ())
-    snap.port_states[p.id] = info
-    return info
 
 
 def port_state(snap: Snapshot, p: port_pb2.Port) -> gs.PortState:
-    """The port's entry, built once per revision of the port: a host's
-    compile makes no new objects for unchanged ports, and its delta
-    compares them by identity."""
     return _port_info(snap, p).state
 
 
 def _group_state(snap: Snapshot, g) -> tuple[gs.SecurityGroupState, tuple[str, ...]]:
-    """The group's entry and the groups its rules name as remote, built once
-    per revision of the group and shared by every host (unchanged, it
-    compares by identity in deltas)."""
-    cached = snap.group_cache.get(g.id)
-    if cached is not None and cached[0] == g.revision_number:
-        return cached[1], cached[2]
+    """The group's entry and the groups its rules name as remote."""
+    return _per_revision(snap.group_cache, g, _build_group_state)
+
+
+def _build_group_state(g) -> tuple[gs.SecurityGroupState, tuple[str, ...]]:
     state = gs.SecurityGroupState(operation=CREATE, id=g.id, revision=g.revision_number, rules=[
         gs.SecurityGroupRuleState(
             id=r.id, direction=r.direction, ethertype=r.ethertype, protocol=r.protocol,
@@ -198,7 +200,6 @@ def _group_state(snap: Snapshot, g) -> tuple[gs.SecurityGroupState, tuple[str, .
             remote_ip_prefix=r.remote_ip_prefix, remote_group_id=r.remote_group_id)
         for r in g.security_group_rules])
     remotes = tuple(dict.fromkeys(r.remote_group_id for r in state.rules if r.remote_group_id))
-    snap.group_cache[g.id] = (g.revision_number, state, remotes)
     return state, remotes
 
 
@@ -291,22 +292,18 @@ class TableDeltas:
 
     def __init__(self, member_versions: dict | None = None):
         self.member_versions = member_versions or {}
-        # Keyed by the objects' ids, holding the objects themselves: a round
-        # lets the event loop run between its slices, and an id is only
-        # unique while its object lives.
-        self._memo: dict[tuple[int, int], tuple[object, object, list]] = {}
-        self._members: dict[tuple[int, int], tuple[object, object, gs.SecurityGroupMembers | None]] = {}
-        self._encoded: dict[int, tuple[object, str, bytes]] = {}
+        # By identity: a round lets the event loop run between its slices,
+        # so the objects it saw may be gone and their ids reused.
+        self._tables, self._members, self._encoded = IdentityMemo(), IdentityMemo(), IdentityMemo()
 
     def members(self, old: gs.SecurityGroupMembers, new: gs.SecurityGroupMembers
                 ) -> gs.SecurityGroupMembers | None:
         """The incremental UPDATE from one member list to the next (None when
         they hold the same addresses), computed once per round for every
         host of the group."""
-        key = (id(old), id(new))
-        hit = self._members.get(key)
-        if hit is not None and hit[0] is old and hit[1] is new:
-            return hit[2]
+        hit = self._members.get(old, new)
+        if hit is not MISSING:
+            return hit
         changes = member_changes(self.member_versions.get(new.group_id), old, new)
         if changes is None:  # too far behind: compare the lists
             before, after = set(old.ip_addresses), set(new.ip_addresses)
@@ -317,28 +314,24 @@ class TableDeltas:
             update = gs.SecurityGroupMembers(
                 operation=UPDATE, group_id=new.group_id, revision=new.revision, incremental=True,
                 added_ip_addresses=sorted(added), removed_ip_addresses=sorted(removed))
-        self._members[key] = (old, new, update)
-        return update
+        return self._members.put(update, old, new)
 
     def encoded(self, kind: str, entry) -> bytes:
         """The entry as a field of HostGoalState (tag, length, bytes), once
         per round for every host it goes to."""
-        hit = self._encoded.get(id(entry))
-        if hit is not None and hit[0] is entry and hit[1] == kind:
-            return hit[2]
+        hit = self._encoded.get(entry)
+        if hit is not MISSING:
+            return hit  # an entry object is of one kind only
         data = entry.SerializeToString()
-        chunk = _FIELD_TAGS[kind] + _varint(len(data)) + data
-        self._encoded[id(entry)] = (entry, kind, chunk)
-        return chunk
+        return self._encoded.put(_FIELD_TAGS[kind] + _varint(len(data)) + data, entry)
 
     def between(self, old: list | None, new: list | None) -> list[tuple[str, str, gs.NeighborState]]:
         """(skip_host, only_host, entry with its operation) for what changed:
         an entry goes to every host of the VPC but the one it lives on
         (skip_host), or, when only_host is set, to that host alone."""
-        key = (id(old), id(new))
-        hit = self._memo.get(key)
-        if hit is not None and hit[0] is old and hit[1] is new:
-            return hit[2]
+        hit = self._tables.get(old, new)
+        if hit is not MISSING:
+            return hit
         before = {k: (h, e) for k, h, e in old or ()}
         out: list[tuple[str, str, gs.NeighborState]] = []
         seen = set()
@@ -356,8 +349,7 @@ class TableDeltas:
         for k, (h, e) in before.items():
             if k not in seen:
                 out.append((h, "", _as(e, DELETE)))
-        self._memo[key] = (old, new, out)
-        return out
+        return self._tables.put(out, old, new)
 
 
 def delta_parts(host: str, old: HostState, new: HostState,

@@ -44,13 +44,14 @@ class Snapshot:
     # (goalstate.MemberVersion), and the latest set of addresses.
     members_log: dict[str, object] = field(default_factory=dict)
     members_now: dict[str, frozenset] = field(default_factory=dict)
-    # Per security group: (its revision, its goal-state entry), shared by
-    # every host with ports in it.
+    # Per security group: (its revision, (its goal-state entry, the groups
+    # its rules name as remote)), shared by every host with ports in it.
     group_cache: dict[str, tuple] = field(default_factory=dict)
     port_entries: dict[str, tuple] = field(default_factory=dict)
-    # Port id -> (revision, its PortState): built once per revision of the
-    # port, so a host's compile makes no new objects for unchanged ports and
-    # its delta compares them by identity.
+    # Port id -> (revision, goalstate.PortInfo: its PortState and what a
+    # compile reads off it): built once per revision of the port, so a host's
+    # compile makes no new objects for unchanged ports and its delta compares
+    # them by identity.
     port_states: dict[str, tuple] = field(default_factory=dict)
     # Network / subnet id -> (revision, its VpcState / SubnetState), alike.
     vpc_states: dict[str, tuple] = field(default_factory=dict)

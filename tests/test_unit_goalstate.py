@@ -244,5 +244,6 @@ def test_encoded_deltas_are_the_messages_and_share_their_entries():
         assert gs.StreamGoalStatesResponse.FromString(data).goal_state == want, h
     assert delta_response("h1", after["h1"], after["h1"], 12, 12, deltas) is None
     # f's neighbor entry went to h1 and h2: encoded once.
-    shared = [e for e, kind, _ in deltas._encoded.values() if kind == "neighbors" and e.port_id == "f"]
+    shared = [e for e, _, _ in deltas._encoded.entries()
+              if isinstance(e, gs.NeighborState) and e.port_id == "f"]
     assert len(shared) == 1
