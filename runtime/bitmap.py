@@ -32,14 +32,11 @@ def count(block: bytes) -> int:
 
 
 def first_clear(block: bytes, lo: int, hi: int) -> int | None:
-    """The first clear bit in [lo, hi], or None."""
-    bit = lo
-    while bit <= hi:
-        byte = block[bit >> 3]
-        if byte == 0xFF:
-            bit = (bit | 7) + 1
-            continue
-        if not byte & (1 << (bit & 7)):
-            return bit
-        bit += 1
-    return None
+    """The first clear bit in [lo, hi], or None. The block read as one
+    little-endian integer (bit i is byte i>>3, bit i&7): the lowest set bit of
+    its complement within the window, found without a loop."""
+    if lo > hi:
+        return None
+    window = ((1 << (hi + 1)) - 1) ^ ((1 << lo) - 1)
+    free = ~int.from_bytes(block, "little") & window
+    return (free & -free).bit_length() - 1 if free else None

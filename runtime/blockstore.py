@@ -1,15 +1,17 @@
 """Writing changed allocation bitmaps back to etcd, shared by svc_ip and
 svc_mac. Each group (a subnet's blocks, say) is one unit guarded by the
 revisions the blocks were read at. Groups that fit go in one transaction;
-more are committed one after another, and if one conflicts, the groups that
-landed are undone bit by bit (our bits only: someone may have built on top
-of them meanwhile) before the conflict propagates to the retry loop."""
+more are packed into as few transactions as hold them, committed
+concurrently, and if one conflicts, the groups that landed are undone bit by
+bit (our bits only: someone may have built on top of them meanwhile) before
+the conflict propagates to the retry loop."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from runtime import bitmap
-from runtime.store import MAX_TXN_OPS, Absent, At, Delete, Guard, Holds, Put, Store, StoreConflict, Unit, merge
+from runtime.store import (MAX_TXN_OPS, Absent, At, Delete, Guard, Holds, Put, Store, StoreConflict, Unit,
+                           bounded_gather, merge, pack)
 
 UNDO_ATTEMPTS = 50
 
@@ -41,7 +43,8 @@ async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockC
     """`extra` units (idempotency records) are committed with the first group.
     Returns the revision every written block now has when all went in one
     transaction (what a caller's cache of blocks needs), else None."""
-    units = [_unit(g, c) for g, c in groups if c]
+    changed = [(g, c) for g, c in groups if c]
+    units = [_unit(g, c) for g, c in changed]
     if extra:
         units[:1] = [merge(units[:1] + list(extra))]
     if not units:
@@ -49,18 +52,22 @@ async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockC
     whole = merge(units)
     if len(whole.guards) <= MAX_TXN_OPS and len(whole.writes) <= MAX_TXN_OPS:
         return await store.commit(whole)
-    landed: list[list[BlockChange]] = []
-    changes_per_unit = [c for _, c in groups if c] or [[]]
-    for changes, u in zip(changes_per_unit, units):
-        try:
-            await store.commit(u)
-        except StoreConflict:
-            for done in reversed(landed):
-                for c in done:
+    # A bulk over many subnets: a few transactions, not one per subnet.
+    changes_of = {id(u): c for u, (_, c) in zip(units, changed or [([], [])])}
+    batches = pack(units)
+    results = await bounded_gather([store.commit(merge(b)) for b in batches], return_exceptions=True)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if not failures:
+        return None
+    conflict = next((f for f in failures if isinstance(f, StoreConflict)), None)
+    if conflict is None:
+        raise failures[0]
+    for batch, r in zip(batches, results):
+        if not isinstance(r, BaseException):
+            for u in batch:
+                for c in changes_of.get(id(u), ()):
                     await _undo(store, c)
-            raise
-        landed.append(changes)
-    return None
+    raise conflict
 
 
 async def _undo(store: Store, c: BlockChange) -> None:

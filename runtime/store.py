@@ -242,7 +242,7 @@ class Store:
                 for m in r.response_range.kvs:
                     out[m.key] = _kv(m)
 
-        await _bounded_gather([one(c) for c in chunks])
+        await bounded_gather([one(c) for c in chunks])
         return out
 
     async def read(self, keys: Sequence[bytes] = (), prefixes: Sequence[bytes] = (),
@@ -259,16 +259,13 @@ class Store:
         ranged: dict = {sp: [] for sp in spans}
         if not ops:
             return points, ranged
-        if len(ops) > MAX_TXN_OPS:
-            points = await self.get_many(keys)
-            for sp in spans:
-                if isinstance(sp, bytes):
-                    ranged[sp] = (await self.scan(sp))[0]
-                else:
-                    ranged[sp] = (await self.range(*sp))[0]
-            return points, ranged
-        resp = await self._call("Txn", rpc.TxnRequest(success=ops))
-        for i, r in enumerate(resp.responses):
+        # More than one transaction holds: chunks of MAX_TXN_OPS, read
+        # concurrently. Each chunk is one revision; callers guard their
+        # writes on what they read, so chunks read apart cost at most a retry.
+        chunks = [ops[i : i + MAX_TXN_OPS] for i in range(0, len(ops), MAX_TXN_OPS)]
+        resps = await bounded_gather([self._call("Txn", rpc.TxnRequest(success=c)) for c in chunks])
+        responses = [r for resp in resps for r in resp.responses]
+        for i, r in enumerate(responses):
             kvs = [_kv(m) for m in r.response_range.kvs]
             if i < len(keys):
                 if kvs:
@@ -367,20 +364,11 @@ class Store:
         """Packs units into transactions of at most MAX_TXN_OPS operations and
         applies them concurrently. Each transaction is atomic on its own; when
         one fails, PartialCommit says which landed (with their revisions)."""
-        batches: list[Unit] = []
-        cur = Unit()
-        for u in units:
-            if cur.guards and (
-                len(cur.guards) + len(u.guards) > MAX_TXN_OPS
-                or len(cur.writes) + len(u.writes) > MAX_TXN_OPS
-            ):
-                batches.append(cur)
-                cur = Unit()
-            cur.guards.extend(u.guards)
-            cur.writes.extend(u.writes)
-        if cur.guards:
-            batches.append(cur)
-        results = await _bounded_gather([self.commit(b) for b in batches], return_exceptions=True)
+        # Concatenated, not merged: create_all maps revisions back to units
+        # by counting each unit's guards.
+        batches = [Unit([g for u in group for g in u.guards], [w for u in group for w in u.writes])
+                   for group in pack(units)]
+        results = await bounded_gather([self.commit(b) for b in batches], return_exceptions=True)
         applied = [(b, r) for b, r in zip(batches, results) if not isinstance(r, BaseException)]
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
@@ -402,7 +390,7 @@ class Store:
                 )
                 for batch, rev in p.applied
             ]
-            await _bounded_gather([self.commit(u) for u in undo if u.guards], return_exceptions=True)
+            await bounded_gather([self.commit(u) for u in undo if u.guards], return_exceptions=True)
             raise p.error from None
         # Map each unit to the revision of the batch that carried it.
         revs: list[int] = []
@@ -431,7 +419,26 @@ def _raise(current: dict[bytes, KV | None]) -> int:
     raise StoreConflict(current)
 
 
-async def _bounded_gather(coros, return_exceptions: bool = False):
+def pack(units: Iterable[Unit]) -> list[list[Unit]]:
+    """Consecutive units grouped so that each group fits one transaction
+    (at most MAX_TXN_OPS guards and MAX_TXN_OPS writes); a unit is never split."""
+    groups: list[list[Unit]] = []
+    guards = writes = 0
+    for u in units:
+        if groups and groups[-1] and (guards + len(u.guards) > MAX_TXN_OPS
+                                      or writes + len(u.writes) > MAX_TXN_OPS):
+            groups.append([])
+            guards = writes = 0
+        if not groups:
+            groups.append([])
+        groups[-1].append(u)
+        guards += len(u.guards)
+        writes += len(u.writes)
+    return groups
+
+
+async def bounded_gather(coros, return_exceptions: bool = False):
+    """Runs the coroutines at most TXN_CONCURRENCY at a time."""
     sem = asyncio.Semaphore(TXN_CONCURRENCY)
 
     async def run(c):

@@ -61,6 +61,10 @@ class MacAllocator:
     foreign: list[str] = field(default_factory=list)  # requested MACs outside the OUI
     _staged: dict[int, bytearray | None] = field(default_factory=dict)
     _staged_foreign: list[str] = field(default_factory=list)
+    # Where the last free MAC of a window was found: nothing before it is
+    # free while the batch only takes, so a batch of n MACs is O(n), not a
+    # scan of every full block per MAC. A release or rollback clears it.
+    _cursor: tuple[range, int, int] | None = None
 
     def begin(self) -> None:
         self._staged, self._staged_foreign = {}, []
@@ -80,6 +84,7 @@ class MacAllocator:
                 self.blocks.pop(idx, None)
             else:
                 self.blocks[idx] = before
+        self._cursor = None
         self.begin()
 
     def _block(self, idx: int) -> bytearray:
@@ -107,14 +112,21 @@ class MacAllocator:
 
     def next_free(self, loaded: range) -> str | None:
         """A free MAC from the loaded window of blocks (absent blocks are empty)."""
-        for idx in loaded:
-            idx %= BLOCKS
+        start, first_bit = 0, 0
+        if self._cursor is not None and self._cursor[0] == loaded:
+            _, start, first_bit = self._cursor
+        for pos in range(start, len(loaded)):
+            idx = loaded[pos] % BLOCKS
             b = self.blocks.get(idx)
-            lo = 1 if idx == 0 else 0  # skip the OUI's :00:00:00
+            lo = max(first_bit if pos == start else 0, 1 if idx == 0 else 0)  # skip :00:00:00
+            if lo >= bitmap.BLOCK_BITS:
+                continue
             bit = lo if b is None else bitmap.first_clear(b, lo, bitmap.BLOCK_BITS - 1)
             if bit is not None:
                 bitmap.set_bit(self._block(idx), bit)
+                self._cursor = (loaded, pos, bit + 1)
                 return mac_at(self.oui, (idx << 8) | bit)
+        self._cursor = (loaded, len(loaded), 0)
         return None
 
     def release(self, mac: str) -> bool:
@@ -130,6 +142,7 @@ class MacAllocator:
         if b is None or not bitmap.is_set(b, off & 0xFF):
             return False
         bitmap.clear_bit(self._block(off >> 8), off & 0xFF)
+        self._cursor = None
         return True
 
 

@@ -131,3 +131,34 @@ def test_mac_allocator_requested_and_free():
     got = {a.next_free(range(0, 2)) for _ in range(300)}
     assert len(got) == 300 and "fa:16:3e:00:00:00" not in got and "fa:16:3e:00:01:00" not in got
     assert a.take("02:00:00:00:00:01") == "02:00:00:00:00:01"  # outside the OUI: own key
+
+
+def test_first_clear_matches_a_bit_by_bit_scan():
+    import random
+    rng = random.Random(7)
+    for _ in range(300):
+        b = bitmap.empty()
+        for i in rng.sample(range(256), rng.randrange(257)):
+            bitmap.set_bit(b, i)
+        lo = rng.randrange(256)
+        hi = rng.randrange(lo, 256)
+        want = next((i for i in range(lo, hi + 1) if not bitmap.is_set(b, i)), None)
+        assert bitmap.first_clear(b, lo, hi) == want
+
+
+def test_mac_cursor_finds_what_a_release_or_rollback_frees():
+    a = macs.MacAllocator("fa:16:3e", {}, 0)
+    window = range(0, 3)
+    a.begin()
+    first = [a.next_free(window) for _ in range(600)]
+    assert first[0] == "fa:16:3e:00:00:01" and len(set(first)) == 600
+    a.commit()
+    assert a.release("fa:16:3e:00:00:05")
+    assert a.next_free(window) == "fa:16:3e:00:00:05"  # freed behind the cursor
+    a.begin()
+    staged = [a.next_free(window) for _ in range(3)]
+    a.rollback()
+    assert [a.next_free(window) for _ in range(3)] == staged
+    rest = [a.next_free(window) for _ in range(3 * 256)]
+    assert rest.count(None) == 3 * 256 - (3 * 256 - 1 - 600 - 3)  # the window fills, then None
+    assert a.next_free(range(3, 4)) == "fa:16:3e:00:03:00"  # another window starts afresh

@@ -1,0 +1,62 @@
+"""Reads and block writes too large for one transaction, against real etcd:
+they come back whole, and a conflict in one transaction undoes the others."""
+import uuid
+
+import pytest
+
+from runtime import bitmap
+from runtime.blockstore import BlockChange, write_blocks
+from runtime.store import MAX_TXN_OPS, Put, StoreConflict, Unit, Absent, pack
+
+
+def uid() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def bits(*on: int) -> bytes:
+    b = bitmap.empty()
+    for i in on:
+        bitmap.set_bit(b, i)
+    return bytes(b)
+
+
+async def test_read_of_more_than_one_transaction_comes_back_whole(api):
+    base = f"/alcor/test/many/{uid()}/".encode()
+    n = MAX_TXN_OPS + 40  # point keys and prefixes, over two transactions
+    await api.store.commit_many([Unit([Absent(base + b"k%d" % i)], [Put(base + b"k%d" % i, b"v%d" % i)])
+                                 for i in range(n)])
+    await api.store.commit_many([Unit([Absent(base + b"p%d/x" % i)], [Put(base + b"p%d/x" % i, b"w")])
+                                 for i in range(n)])
+    points, ranged = await api.store.read(keys=[base + b"k%d" % i for i in range(n)] + [base + b"none"],
+                                          prefixes=[base + b"p%d/" % i for i in range(n)])
+    assert {k: kv.value for k, kv in points.items()} == {base + b"k%d" % i: b"v%d" % i for i in range(n)}
+    assert all([kv.key for kv in ranged[base + b"p%d/" % i]] == [base + b"p%d/x" % i] for i in range(n))
+
+
+def test_pack_keeps_units_whole_and_transactions_in_bounds():
+    units = [Unit([Absent(b"g%d" % i)] * (1 + i % 3), [Put(b"w%d" % i, b"")] * (i % 5)) for i in range(300)]
+    groups = pack(units)
+    assert [u for g in groups for u in g] == units
+    for g in groups:
+        assert sum(len(u.guards) for u in g) <= MAX_TXN_OPS
+        assert sum(len(u.writes) for u in g) <= MAX_TXN_OPS
+    assert len(groups) < 10
+
+
+@pytest.mark.parametrize("conflict", [False, True])
+async def test_block_writes_over_many_transactions(api, conflict):
+    base = f"/alcor/test/blocks/{uid()}/".encode()
+    groups = [([], [BlockChange(base + b"%03d" % i, None, 0, bits(1, i % 256))]) for i in range(300)]
+    if conflict:  # one block someone else took meanwhile: its group's guard fails
+        await api.store.commit(Unit([Absent(base + b"150")], [Put(base + b"150", bits(7))]))
+    if not conflict:
+        assert await write_blocks(api.store, groups) is None  # several transactions
+        got = await api.store.get_many([c.key for _, cs in groups for c in cs])
+        assert {k: kv.value for k, kv in got.items()} == {c.key: c.after for _, cs in groups for c in cs}
+        return
+    with pytest.raises(StoreConflict):
+        await write_blocks(api.store, groups)
+    got = await api.store.get_many([c.key for _, cs in groups for c in cs])
+    # Every group that landed was undone (all-zero blocks are deleted); the
+    # other writer's block is as it left it.
+    assert {k: kv.value for k, kv in got.items()} == {base + b"150": bits(7)}
