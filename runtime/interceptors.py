@@ -132,7 +132,7 @@ class UnaryClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
 
     async def intercept_unary_unary(self, continuation, details, request):
         name = details.method.decode() if isinstance(details.method, bytes) else details.method
-        with tracing.tracer().start_as_current_span(name, kind=trace.SpanKind.CLIENT):
+        with tracing.client_span(name):
             return await continuation(_outgoing(details, self.default_timeout), request)
 
 

@@ -19,7 +19,6 @@ from typing import Iterable, Sequence
 import aetcd
 from aetcd import rpc
 
-from opentelemetry.trace import SpanKind
 
 from runtime import tracing
 from runtime.errors import Unavailable
@@ -205,7 +204,7 @@ class Store:
         await self._client.connect()
         stub = self._client.kvstub
         # etcd is a hop like any other: its round trips show in the trace.
-        with tracing.tracer().start_as_current_span(f"etcd {method}", kind=SpanKind.CLIENT):
+        with tracing.client_span(f"etcd {method}"):
             try:
                 return await getattr(stub, method)(
                     request, timeout=self._timeout, metadata=self._client.metadata

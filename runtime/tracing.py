@@ -10,6 +10,7 @@ in logs either way: an unrecorded span still has its ids and propagates them.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Iterable
@@ -21,13 +22,15 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, Sampler
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 _configured = False
+_exporting = False
 
 
 def setup(service_name: str) -> None:
-    global _configured
+    global _configured, _exporting
     if _configured:
         return
     _configured = True
+    _exporting = exports(os.environ)
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}),
                               sampler=sampler_for(os.environ))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
@@ -40,12 +43,15 @@ def setup(service_name: str) -> None:
     trace.set_tracer_provider(provider)
 
 
+def exports(environ) -> bool:
+    return bool(environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get("ALCOR_TRACE_FILE"))
+
+
 def sampler_for(environ) -> Sampler | None:
     """None (the SDK's default, every span recorded, or OTEL_TRACES_SAMPLER:
     the operator's choice) when spans go somewhere; else only the traces a
     caller sampled."""
-    exported = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get("ALCOR_TRACE_FILE")
-    if exported or environ.get("OTEL_TRACES_SAMPLER"):
+    if exports(environ) or environ.get("OTEL_TRACES_SAMPLER"):
         return None
     return ParentBased(ALWAYS_OFF)
 
@@ -78,6 +84,21 @@ def tracer() -> trace.Tracer:
     if _tracer is None:  # get_tracer is costly per call; one is enough
         _tracer = trace.get_tracer("alcor")
     return _tracer
+
+
+def client_span(name: str):
+    """A CLIENT span for an outgoing hop, when the trace it is part of is
+    recorded; else nothing (the caller's span already carries the ids the
+    hop propagates, and an unrecorded span still cost 20 us)."""
+    if not records_hop(trace.get_current_span(), _exporting):
+        return contextlib.nullcontext()
+    return tracer().start_as_current_span(name, kind=trace.SpanKind.CLIENT)
+
+
+def records_hop(current, exporting: bool) -> bool:
+    """Whether an outgoing hop gets a span of its own: inside a recorded
+    trace, or outside any trace (a background call: a root) where spans go."""
+    return current.is_recording() or (exporting and not current.get_span_context().is_valid)
 
 
 def extract(metadata: Iterable[tuple[str, str]]):

@@ -31,3 +31,14 @@ def test_exported_or_operator_chosen_records_as_the_sdk_does():
     assert spans({"ALCOR_TRACE_FILE": "/tmp/x"})[0]
     assert spans({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317"})[0]
     assert sampler_for({"OTEL_TRACES_SAMPLER": "always_on"}) is None
+
+
+def test_an_outgoing_hop_has_a_span_only_where_one_is_recorded():
+    from opentelemetry import trace
+    from runtime.tracing import records_hop
+    recorded = TracerProvider().get_tracer("t").start_span("r")
+    unrecorded = TracerProvider(sampler=sampler_for({})).get_tracer("t").start_span("u")
+    assert records_hop(recorded, exporting=False)
+    assert not records_hop(unrecorded, exporting=True)  # ids carried by the caller's span
+    assert records_hop(trace.INVALID_SPAN, exporting=True)  # a background call, where spans go
+    assert not records_hop(trace.INVALID_SPAN, exporting=False)
