@@ -53,7 +53,7 @@ async def write_blocks(store: Store, groups: list[tuple[list[Guard], list[BlockC
     if len(whole.guards) <= MAX_TXN_OPS and len(whole.writes) <= MAX_TXN_OPS:
         return await store.commit(whole)
     # A bulk over many subnets: a few transactions, not one per subnet.
-    changes_of = {id(u): c for u, (_, c) in zip(units, changed or [([], [])])}
+    changes_of = {id(u): c for u, (_, c) in zip(units, changed)}  # (extra alone: none)
     batches = pack(units)
     results = await bounded_gather([store.commit(merge(b)) for b in batches], return_exceptions=True)
     failures = [r for r in results if isinstance(r, BaseException)]

@@ -19,7 +19,6 @@ from typing import Iterable, Sequence
 import aetcd
 from aetcd import rpc
 
-
 from runtime import tracing
 from runtime.errors import Unavailable
 from runtime.keys import prefix_end
@@ -229,20 +228,7 @@ class Store:
     async def get_many(self, keys: Sequence[bytes]) -> dict[bytes, KV]:
         """Reads many keys: one transaction of range reads per MAX_TXN_OPS keys,
         so all of a chunk comes from one revision."""
-        out: dict[bytes, KV] = {}
-        chunks = [keys[i : i + MAX_TXN_OPS] for i in range(0, len(keys), MAX_TXN_OPS)]
-
-        async def one(chunk: Sequence[bytes]) -> None:
-            req = rpc.TxnRequest(
-                success=[rpc.RequestOp(request_range=rpc.RangeRequest(key=k)) for k in chunk]
-            )
-            resp = await self._call("Txn", req)
-            for r in resp.responses:
-                for m in r.response_range.kvs:
-                    out[m.key] = _kv(m)
-
-        await bounded_gather([one(c) for c in chunks])
-        return out
+        return (await self.read(keys=keys))[0]
 
     async def read(self, keys: Sequence[bytes] = (), prefixes: Sequence[bytes] = (),
                    windows: Sequence[tuple[bytes, bytes]] = ()) -> tuple[dict[bytes, KV], dict]:
@@ -422,17 +408,17 @@ def pack(units: Iterable[Unit]) -> list[list[Unit]]:
     """Consecutive units grouped so that each group fits one transaction
     (at most MAX_TXN_OPS guards and MAX_TXN_OPS writes); a unit is never split."""
     groups: list[list[Unit]] = []
+    cur: list[Unit] = []
     guards = writes = 0
     for u in units:
-        if groups and groups[-1] and (guards + len(u.guards) > MAX_TXN_OPS
-                                      or writes + len(u.writes) > MAX_TXN_OPS):
-            groups.append([])
-            guards = writes = 0
-        if not groups:
-            groups.append([])
-        groups[-1].append(u)
+        if cur and (guards + len(u.guards) > MAX_TXN_OPS or writes + len(u.writes) > MAX_TXN_OPS):
+            groups.append(cur)
+            cur, guards, writes = [], 0, 0
+        cur.append(u)
         guards += len(u.guards)
         writes += len(u.writes)
+    if cur:
+        groups.append(cur)
     return groups
 
 
