@@ -204,26 +204,28 @@ def _build_group_state(g) -> tuple[gs.SecurityGroupState, tuple[str, ...]]:
 
 
 def _members(snap: Snapshot, group_id: str) -> gs.SecurityGroupMembers:
-    """The group's member addresses, cached per group until one of its ports
-    changes: every host of a group (the default one holds nearly every port)
-    shares one list instead of walking all members per host."""
+    """The group's member addresses, one list per version of its membership
+    shared by every host of the group (the default one holds nearly every
+    port), with what changed since the version before, once for all hosts."""
     cached = snap.members_cache.get(group_id)
     if cached is not None:
         return cached
-    now = frozenset(f.ip_address for pid in snap.ports_by_group.get(group_id, ())
-                    for f in snap.ports[pid].fixed_ips)
-    # No revision: membership compares by content, so an unchanged set never
-    # goes out again.
-    m = gs.SecurityGroupMembers(operation=CREATE, group_id=group_id, ip_addresses=sorted(now))
-    snap.members_cache[group_id] = m
-    # What changed since the list before, once for every host: a host a few
-    # versions behind is caught up by these, not by comparing whole lists.
+    index = snap.members.get(group_id)
     versions = snap.members_log.get(group_id)
     if versions is None:
         versions = snap.members_log[group_id] = deque(maxlen=MEMBER_VERSIONS)
-    before = snap.members_now.get(group_id, frozenset())
-    versions.append(MemberVersion(m, now - before, before - now))
-    snap.members_now[group_id] = now
+    elif index is None or not index.changed():
+        # Its ports changed but not their addresses (a port moved host, say):
+        # the same list, so hosts holding it are sent nothing.
+        snap.members_cache[group_id] = versions[-1].members
+        return versions[-1].members
+    # No revision: membership compares by content, so an unchanged set never
+    # goes out again.
+    m = gs.SecurityGroupMembers(operation=CREATE, group_id=group_id,
+                                ip_addresses=index.ordered if index is not None else ())
+    added, removed = index.take_changes() if index is not None else (frozenset(), frozenset())
+    versions.append(MemberVersion(m, added, removed))
+    snap.members_cache[group_id] = m
     return m
 
 

@@ -10,6 +10,7 @@ from alcor.v1 import goalstate_pb2, network_pb2, node_pb2, port_pb2, router_pb2,
 from runtime import keys
 from runtime.store import KV
 from runtime.watch import Change
+from svc_dpm.members import GroupMembers
 
 PORTS, NETWORKS, SUBNETS, NODES, GROUPS, ROUTERS = (
     keys.resources(f) for f in ("ports", "networks", "subnets", "nodes", "security_groups", "routers"))
@@ -38,12 +39,12 @@ class Snapshot:
     # and the entries of each port, reused across table rebuilds while the
     # port and its host are unchanged (so deltas compare by identity).
     neighbor_cache: dict[str, list] = field(default_factory=dict)
-    # Per security group: its member addresses (see goalstate._members).
+    # Per security group: its member addresses, kept as its ports change.
+    members: dict[str, GroupMembers] = field(default_factory=dict)
+    # Per security group: its current member list (see goalstate._members),
+    # and its last lists with what changed in each (goalstate.MemberVersion).
     members_cache: dict[str, goalstate_pb2.SecurityGroupMembers] = field(default_factory=dict)
-    # Per security group: its last member lists with what changed in each
-    # (goalstate.MemberVersion), and the latest set of addresses.
     members_log: dict[str, object] = field(default_factory=dict)
-    members_now: dict[str, frozenset] = field(default_factory=dict)
     # Per security group: (its revision, (its goal-state entry, the groups
     # its rules name as remote)), shared by every host with ports in it.
     group_cache: dict[str, tuple] = field(default_factory=dict)
@@ -148,10 +149,16 @@ class Snapshot:
                 self.ports_by_host.setdefault(host, set()).add(rid)
                 _count(self.hosts_by_network.setdefault(p.network_id, {}), host, 1)
             self.ports_by_network.setdefault(p.network_id, set()).add(rid)
+            ips = [f.ip_address for f in p.fixed_ips] if p.security_groups else ()
             for g in p.security_groups:
                 self.ports_by_group.setdefault(g, set()).add(rid)
                 if host:
                     _count(self.hosts_by_group.setdefault(g, {}), host, 1)
+                members = self.members.get(g)
+                if members is None:
+                    members = self.members[g] = GroupMembers()
+                for ip in ips:
+                    members.add(ip)
             return p
         if prefix == GROUPS:
             g = security_group_pb2.SecurityGroup.FromString(value)
@@ -189,15 +196,21 @@ class Snapshot:
                 self.ports_by_network.get(p.network_id, set()).discard(rid)
                 if host:
                     _count(self.hosts_by_network.get(p.network_id, {}), host, -1)
+                ips = [f.ip_address for f in p.fixed_ips] if p.security_groups else ()
                 for g in p.security_groups:
                     self.ports_by_group.get(g, set()).discard(rid)
                     if host:
                         _count(self.hosts_by_group.get(g, {}), host, -1)
+                    members = self.members.get(g)
+                    if members is not None:
+                        for ip in ips:
+                            members.remove(ip)
         elif prefix == GROUPS:
             self.groups.pop(rid, None)
-            # Its member history goes with it (a group in use cannot be deleted).
+            # Its member history goes with it (a group in use cannot be
+            # deleted; its addresses stay with the ports that still name it).
             self.members_log.pop(rid, None)
-            self.members_now.pop(rid, None)
+            self.members_cache.pop(rid, None)
         elif prefix == ROUTERS:
             self.routers.pop(rid, None)
         elif prefix == NETWORKS:

@@ -96,3 +96,70 @@ def test_applying_a_bulk_create_does_not_walk_the_group_per_port():
     # Walking the group for each new port would be ~n*n/2 = 8,000,000 lookups.
     assert _CountingPorts.lookups < 10 * n
     check_indexes(snap)
+
+
+def test_member_lists_are_kept_not_rebuilt_per_round():
+    """Each round of pushes takes the default group's list once; taking it
+    reads no port (it is kept as ports change), and a change that leaves the
+    addresses alone (a port moving host) gives hosts the same list object,
+    so nothing is sent for it."""
+    from svc_dpm.goalstate import _members
+
+    snap = Snapshot()
+    snap.apply([Change(keys.resource("security_groups", "default"), DEFAULT.SerializeToString(), 1)], 1)
+    snap.apply([put(port(f"p{j:04d}", f"h{j % 10}", ip=f"10.0.{j // 250}.{j % 250 + 2}"), 2)
+                for j in range(1_000)], 2)
+    first = _members(snap, "default")
+    assert len(first.ip_addresses) == 1_000
+    snap.ports = _CountingPorts(snap.ports)
+    _CountingPorts.lookups = 0
+    for rev in range(3, 103):
+        snap.apply([put(port(f"n{rev}", "h1", ip=f"10.1.0.{rev}"), rev)], rev)
+        _members(snap, "default")
+    # A walk per round would be ~100 * 1,000 lookups.
+    assert _CountingPorts.lookups < 1_000
+    now = _members(snap, "default")
+    assert len(now.ip_addresses) == 1_100 and list(now.ip_addresses) == sorted(now.ip_addresses)
+    snap.apply([put(port("p0001", "h7", ip="10.0.0.3"), 200)], 200)  # moved, same address
+    assert _members(snap, "default") is now
+
+
+def test_member_lists_equal_the_addresses_of_the_group_ports():
+    """Random creates, address changes, group changes and deletes: the kept
+    list is always exactly the addresses of the group's ports, and each
+    version's recorded changes lead from the version before to it."""
+    import random
+
+    from svc_dpm.goalstate import _members
+
+    rng = random.Random(7)
+    snap = Snapshot()
+    snap.apply([Change(keys.resource("security_groups", "default"), DEFAULT.SerializeToString(), 1)], 1)
+    live: set[str] = set()
+    before: set[str] = set()
+    last = None
+    for rev in range(2, 200):
+        changes = []
+        for _ in range(rng.randint(1, 6)):
+            pid = f"p{rng.randint(0, 40)}"
+            if pid in live and rng.random() < 0.3:
+                changes.append(delete(pid, rev))
+                live.discard(pid)
+            else:
+                # Few addresses: two ports often share one (as in two VPCs).
+                groups = ("default",) if rng.random() < 0.8 else ()
+                changes.append(put(port(pid, f"h{rng.randint(0, 3)}", ip=f"10.0.0.{rng.randint(2, 12)}",
+                                        groups=groups), rev))
+                live.add(pid)
+        snap.apply(changes, rev)
+        m = _members(snap, "default")
+        expect = {f.ip_address for p in snap.ports.values() if "default" in p.security_groups
+                  for f in p.fixed_ips}
+        assert list(m.ip_addresses) == sorted(expect), rev
+        if m is not last:  # a new version: its changes lead to it from the last
+            v = snap.members_log["default"][-1]
+            assert v.members is m and not v.added & v.removed
+            assert (before | v.added) - v.removed == expect, rev
+        else:  # the same list only while the addresses are the same
+            assert expect == before
+        before, last = expect, m

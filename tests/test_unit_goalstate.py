@@ -202,7 +202,9 @@ def test_member_updates_from_any_kept_version_equal_comparing_the_lists(seed):
                 live.add(pid)
         snap.apply(changes, rev)
         rev += 1
-        versions.append(_members(snap, "g1"))
+        m = _members(snap, "g1")
+        if not versions or m is not versions[-1]:  # the same addresses: the same list
+            versions.append(m)
     deltas = TableDeltas(snap.members_log)
     new = versions[-1]
     for back in range(1, len(versions)):
@@ -218,7 +220,7 @@ def test_member_updates_from_any_kept_version_equal_comparing_the_lists(seed):
         if back >= MEMBER_VERSIONS:  # not kept: compared whole, still exact
             assert not any(v.members is old for v in snap.members_log["g1"])
     snap.apply([Change(GROUPS + b"g1", None, rev)], rev)  # the history goes with the group
-    assert "g1" not in snap.members_log and "g1" not in snap.members_now
+    assert "g1" not in snap.members_log and "g1" not in snap.members_cache
 
 
 def test_encoded_deltas_are_the_messages_and_share_their_entries():
