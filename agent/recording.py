@@ -130,10 +130,12 @@ class RecordingDataPlane:
                         outcomes.append(Outcome(Kind.NEIGHBOR, n.port_id, Status.FAILURE,
                                                 failures[(Kind.NEIGHBOR, n.port_id)], 0,
                                                 n.revision))
-        if fdb != self.fdb:
+        # Sets compare element by element even with themselves: after an
+        # in-place update (above) that was a walk of every entry per message.
+        if fdb is not self.fdb and fdb != self.fdb:
             self.changes += len(fdb ^ self.fdb)
             self.fdb = set(fdb)
-        if arp != self.arp:
+        if arp is not self.arp and arp != self.arp:
             self.changes += len(arp ^ self.arp)
             self.arp = set(arp)
         return outcomes
