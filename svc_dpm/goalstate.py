@@ -57,29 +57,26 @@ class HostState:
         return sum(len(getattr(self, k)) for k in self.KINDS) + len(self.neighbors)
 
 
-def _entries_of(snap: Snapshot, q, net, node, routed: dict[str, str]) -> list:
-    """A port's neighbor entries, one per fixed IP; the same objects while the
-    port, its host's address, the VPC's VNI and its subnets' routers are
-    unchanged. An entry in a subnet on a router is an L3 neighbor: hosts with
-    ports in the router's other subnets route to it."""
-    kinds = tuple(f.subnet_id in routed for f in q.fixed_ips)
-    sig = (q.revision_number, node.local_ip, net.provider_segmentation_id, kinds)
-    cached = snap.port_entries.get(q.id)
-    if cached is not None and cached[0] == sig:
-        return cached[1]
-    entries = [(f"{q.id}/{f.ip_address}", q.binding_host_id, gs.NeighborState(
+def _entries_of(q, net, node, routed: dict[str, str]) -> list:
+    """A port's neighbor entries, one per fixed IP. An entry in a subnet on a
+    router is an L3 neighbor: hosts with ports in the router's other subnets
+    route to it."""
+    return [(f"{q.id}/{f.ip_address}", q.binding_host_id, gs.NeighborState(
         operation=CREATE, port_id=q.id, vpc_id=net.id, subnet_id=f.subnet_id,
         ip_address=f.ip_address, mac_address=q.mac_address, host_ip=node.local_ip,
         vni=net.provider_segmentation_id,
         type=gs.NEIGHBOR_TYPE_L3 if f.subnet_id in routed else gs.NEIGHBOR_TYPE_L2,
         revision=q.revision_number))
         for f in q.fixed_ips]
-    snap.port_entries[q.id] = (sig, entries)
-    return entries
 
 
 def _neighbor_table(snap: Snapshot, network_id: str) -> list[tuple[str, str, gs.NeighborState]]:
-    """(key, host, entry) for every bound port of the VPC, cached per VPC."""
+    """(key, host, entry) for every bound port of the VPC, cached per VPC.
+
+    A port's entries are the same objects while the port, its host's node,
+    the VPC and its routed subnets are the very objects they were built from
+    (so deltas compare them by identity); checking that reads no protobuf
+    field, and a VPC's table is rebuilt on every change of one of its ports."""
     table = snap.neighbor_cache.get(network_id)
     if table is not None:
         return table
@@ -87,11 +84,20 @@ def _neighbor_table(snap: Snapshot, network_id: str) -> list[tuple[str, str, gs.
     table = []
     if net is not None:
         routed = snap.routed_subnets(network_id)
+        ports, nodes, built = snap.ports, snap.nodes, snap.port_entries
         for pid in snap.ports_by_network.get(network_id, ()):
-            q = snap.ports[pid]
-            node = snap.nodes.get(q.binding_host_id)
+            q = ports[pid]
+            hit = built.get(pid)
+            if hit is not None and hit[0] is q and hit[1] is net and nodes.get(hit[2]) is hit[3] \
+                    and hit[4] == routed:
+                table.extend(hit[5])
+                continue
+            host = q.binding_host_id
+            node = nodes.get(host)
             if node is not None:
-                table.extend(_entries_of(snap, q, net, node, routed))
+                entries = _entries_of(q, net, node, routed)
+                built[pid] = (q, net, host, node, routed, entries)
+                table.extend(entries)
     snap.neighbor_cache[network_id] = table
     return table
 

@@ -48,6 +48,9 @@ class Snapshot:
     # Per security group: (its revision, (its goal-state entry, the groups
     # its rules name as remote)), shared by every host with ports in it.
     group_cache: dict[str, tuple] = field(default_factory=dict)
+    # Port id -> (port, network, host, node, routed subnets, its neighbor
+    # entries): what goalstate._neighbor_table built them from, checked by
+    # identity.
     port_entries: dict[str, tuple] = field(default_factory=dict)
     # Port id -> (revision, goalstate.PortInfo: its PortState and what a
     # compile reads off it): built once per revision of the port, so a host's

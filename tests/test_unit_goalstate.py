@@ -171,6 +171,33 @@ def test_router_reaches_hosts_of_its_vpc_and_marks_l3_neighbors():
     assert not compile_host(snap, "h3").routers  # h3 has no port in vpc1
 
 
+def test_neighbor_entries_are_reused_until_what_they_were_built_from_changes():
+    """A VPC's table is rebuilt on each change of one of its ports; the other
+    ports' entries are the same objects (deltas compare them by identity),
+    and are rebuilt when their host's address, the VPC's VNI or a router on
+    their subnet changes."""
+    from alcor.v1 import router_pb2
+
+    snap = world(PORTS_3)
+    entry = lambda st, pid: next(n for n in st.neighbors.values() if n.port_id == pid)
+    before = entry(compile_host(snap, "h1"), "b")
+    snap.apply([Change(keys.resource("ports", "f"), port_pb2.Port(
+        id="f", network_id="vpc1", binding_host_id="h3", mac_address="fa:16:3e:00:00:0f",
+        fixed_ips=[common_pb2.FixedIp(subnet_id="s-vpc1", ip_address="10.0.0.9")]).SerializeToString(), 11)], 11)
+    st = compile_host(snap, "h1")
+    assert {n.port_id for n in st.neighbors.values()} == {"b", "f"}
+    assert entry(st, "b") is before
+    node = node_pb2.Node(id="id-h2", name="h2", local_ip="192.168.9.2")
+    snap.apply([Change(NODES + b"id-h2", node.SerializeToString(), 12)], 12)
+    assert entry(compile_host(snap, "h1"), "b").host_ip == "192.168.9.2"
+    net = network_pb2.Network(id="vpc1", provider_segmentation_id=4242)
+    snap.apply([Change(NETWORKS + b"vpc1", net.SerializeToString(), 13)], 13)
+    assert entry(compile_host(snap, "h1"), "b").vni == 4242
+    r = router_pb2.Router(id="r1", network_id="vpc1", subnet_ids=["s-vpc1"], admin_state_up=True)
+    snap.apply([Change(keys.resource("routers", "r1"), r.SerializeToString(), 14)], 14)
+    assert entry(compile_host(snap, "h1"), "b").type == gs.NEIGHBOR_TYPE_L3
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_member_updates_from_any_kept_version_equal_comparing_the_lists(seed):
     """A host a few member-list versions behind gets the changes between its
