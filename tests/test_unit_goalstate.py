@@ -276,3 +276,28 @@ def test_encoded_deltas_are_the_messages_and_share_their_entries():
     shared = [e for e, _, _ in deltas._encoded.entries()
               if isinstance(e, gs.NeighborState) and e.port_id == "f"]
     assert len(shared) == 1
+
+
+def test_a_vpc_table_change_is_encoded_once_for_the_hosts_it_does_not_live_on():
+    """Every host of the VPC but the one the new port lives on gets the very
+    same bytes for the change (no per-host work per entry); the port's own
+    host gets none of it."""
+    from svc_dpm.goalstate import TableDeltas, delta_response
+
+    snap = world(PORTS_3)
+    old = compile_host(snap, "h1").tables["vpc1"]
+    before = {h: compile_host(snap, h) for h in ("h1", "h2", "h3")}
+    snap.apply([Change(keys.resource("ports", "f"), port_pb2.Port(
+        id="f", network_id="vpc1", binding_host_id="h3", mac_address="fa:16:3e:00:00:0f",
+        fixed_ips=[common_pb2.FixedIp(subnet_id="s-vpc1", ip_address="10.0.0.9")]).SerializeToString(), 11)], 11)
+    new = compile_host(snap, "h1").tables["vpc1"]
+    deltas = TableDeltas()
+    on_h1, on_h2 = deltas.table_bytes(old, new, "h1"), deltas.table_bytes(old, new, "h2")
+    assert on_h1 is on_h2 and on_h1
+    assert gs.HostGoalState.FromString(on_h1).neighbors[0].port_id == "f"
+    assert deltas.table_bytes(old, new, "h3") == b""
+    for h in ("h1", "h2", "h3"):
+        after = compile_host(snap, h)
+        data = delta_response(h, before[h], after, 10, 11, deltas)
+        assert gs.StreamGoalStatesResponse.FromString(data).goal_state == \
+            delta_message(h, before[h], after, 10, 11), h
