@@ -12,6 +12,9 @@ from dataclasses import dataclass, fields
 class Settings:
     # Where etcd and every service listen. The defaults are the local cluster's.
     etcd: str = "127.0.0.1:2379"
+    # Operations the etcd allows in one transaction (its --max-txn-ops, 128 by
+    # default). Read from the environment once, at start (runtime.store).
+    etcd_max_txn_ops: int = 128
     vpc_addr: str = "127.0.0.1:50051"
     ip_addr: str = "127.0.0.1:50052"
     mac_addr: str = "127.0.0.1:50053"

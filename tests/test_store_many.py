@@ -60,3 +60,30 @@ async def test_block_writes_over_many_transactions(api, conflict):
     # Every group that landed was undone (all-zero blocks are deleted); the
     # other writer's block is as it left it.
     assert {k: kv.value for k, kv in got.items()} == {base + b"150": bits(7)}
+
+
+async def test_the_local_etcd_takes_transactions_as_large_as_the_services_pack(api):
+    """cluster.local raises etcd's --max-txn-ops and tells the services: a
+    transaction of that many operations lands in one piece (one revision)."""
+    from cluster.local import ETCD_MAX_TXN_OPS
+
+    base = f"/alcor/test/wide/{uid()}/".encode()
+    units = [Unit([Absent(base + b"%04d" % i)], [Put(base + b"%04d" % i, b"v")]) for i in range(ETCD_MAX_TXN_OPS)]
+    applied = await api.store.commit_many(units, ETCD_MAX_TXN_OPS)
+    assert len(applied) == 1
+    got = await api.store.get_many([base + b"%04d" % i for i in range(ETCD_MAX_TXN_OPS)])
+    assert {kv.mod_revision for kv in got.values()} == {applied[0][1]} and len(got) == ETCD_MAX_TXN_OPS
+
+
+def test_transaction_size_comes_from_the_environment_and_never_below_etcds_default(monkeypatch):
+    from runtime.store import ETCD_DEFAULT_TXN_OPS, max_txn_ops
+
+    monkeypatch.delenv("ALCOR_ETCD_MAX_TXN_OPS", raising=False)
+    assert max_txn_ops() == ETCD_DEFAULT_TXN_OPS
+    monkeypatch.setenv("ALCOR_ETCD_MAX_TXN_OPS", "512")
+    assert max_txn_ops() == 512
+    monkeypatch.setenv("ALCOR_ETCD_MAX_TXN_OPS", "64")
+    with pytest.raises(ValueError, match="below etcd's default"):
+        max_txn_ops()
+    groups = pack([Unit([Absent(b"g%d" % i)], [Put(b"w%d" % i, b"")] * 3) for i in range(300)], 512)
+    assert [sum(len(u.writes) for u in g) for g in groups] == [510, 390]

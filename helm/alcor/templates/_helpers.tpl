@@ -43,6 +43,8 @@ workload, its own listen address.
 {{- $root := .root -}}
 - name: ALCOR_ETCD
   value: {{ include "alcor.etcdAddress" $root | quote }}
+- name: ALCOR_ETCD_MAX_TXN_OPS
+  value: {{ ternary $root.Values.etcd.external.maxTxnOps $root.Values.etcd.maxTxnOps (eq $root.Values.etcd.mode "external") | int | quote }}
 {{- range $key, $svc := $root.Values.services }}
 - name: ALCOR_{{ upper $svc.addrSetting }}
   value: {{ printf "%s:%d" (include "alcor.host" (dict "root" $root "name" $svc.name)) (int $svc.port) | quote }}
