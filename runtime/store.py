@@ -363,18 +363,23 @@ class Store:
 
     async def commit_many(self, units: Iterable[Unit], max_ops: int = MAX_TXN_OPS
                           ) -> list[tuple[Unit, int]]:
-        """Packs units into transactions of at most MAX_TXN_OPS operations and
+        """Packs units into transactions of at most max_ops operations and
         applies them concurrently. Each transaction is atomic on its own; when
         one fails, PartialCommit says which landed (with their revisions)."""
-        # Concatenated, not merged: create_all maps revisions back to units
-        # by counting each unit's guards.
-        batches = [Unit([g for u in group for g in u.guards], [w for u in group for w in u.writes])
-                   for group in pack(units, max_ops)]
+        return [(batch, rev) for _, batch, rev in await self._commit_packed(units, max_ops)]
+
+    async def _commit_packed(self, units: Iterable[Unit], max_ops: int = MAX_TXN_OPS
+                             ) -> list[tuple[list[Unit], Unit, int]]:
+        """(its units, the transaction, its revision) for each transaction.
+        A guard several units of one transaction share (the network, group
+        and host that the ports of a bulk name alike) is compared once."""
+        groups = pack(units, max_ops)
+        batches = [merge(group) for group in groups]
         results = await bounded_gather([self.commit(b) for b in batches], return_exceptions=True)
-        applied = [(b, r) for b, r in zip(batches, results) if not isinstance(r, BaseException)]
+        applied = [(g, b, r) for g, b, r in zip(groups, batches, results) if not isinstance(r, BaseException)]
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
-            raise PartialCommit(applied=applied, error=failures[0])
+            raise PartialCommit(applied=[(b, r) for _, b, r in applied], error=failures[0])
         return applied
 
     async def create_all(self, units: list[Unit]) -> list[int]:
@@ -383,7 +388,7 @@ class Store:
         undone (each delete guarded by the revision it was written at) before
         the error is raised. Returns each unit's revision."""
         try:
-            applied = await self.commit_many(units)
+            applied = await self._commit_packed(units)
         except PartialCommit as p:
             undo = [
                 Unit(
@@ -394,18 +399,8 @@ class Store:
             ]
             await bounded_gather([self.commit(u) for u in undo if u.guards], return_exceptions=True)
             raise p.error from None
-        # Map each unit to the revision of the batch that carried it.
-        revs: list[int] = []
-        it = iter(applied)
-        batch, rev = next(it, (None, 0))
-        used = 0
-        for u in units:
-            while batch is not None and used + len(u.guards) > len(batch.guards):
-                batch, rev = next(it, (None, 0))
-                used = 0
-            used += len(u.guards)
-            revs.append(rev)
-        return revs
+        # Each unit was written at the revision of the transaction that carried it.
+        return [rev for group, _, rev in applied for _ in group]
 
 
 class PartialCommit(Exception):
@@ -423,16 +418,20 @@ def _raise(current: dict[bytes, KV | None]) -> int:
 
 def pack(units: Iterable[Unit], max_ops: int = MAX_TXN_OPS) -> list[list[Unit]]:
     """Consecutive units grouped so that each group fits one transaction
-    (at most max_ops guards and max_ops writes); a unit is never split."""
+    (at most max_ops distinct guards, as merge compares them, and max_ops
+    writes); a unit is never split."""
     groups: list[list[Unit]] = []
     cur: list[Unit] = []
-    guards = writes = 0
+    seen: set = set()
+    writes = 0
     for u in units:
-        if cur and (guards + len(u.guards) > max_ops or writes + len(u.writes) > max_ops):
+        new = [g for g in dict.fromkeys(u.guards) if g not in seen]
+        if cur and (len(seen) + len(new) > max_ops or writes + len(u.writes) > max_ops):
             groups.append(cur)
-            cur, guards, writes = [], 0, 0
+            cur, seen, writes = [], set(), 0
+            new = list(dict.fromkeys(u.guards))
         cur.append(u)
-        guards += len(u.guards)
+        seen.update(new)
         writes += len(u.writes)
     if cur:
         groups.append(cur)

@@ -38,7 +38,7 @@ def test_pack_keeps_units_whole_and_transactions_in_bounds():
     groups = pack(units)
     assert [u for g in groups for u in g] == units
     for g in groups:
-        assert sum(len(u.guards) for u in g) <= MAX_TXN_OPS
+        assert len({x for u in g for x in u.guards}) <= MAX_TXN_OPS  # compared once each
         assert sum(len(u.writes) for u in g) <= MAX_TXN_OPS
     assert len(groups) < 10
 
@@ -87,3 +87,26 @@ def test_transaction_size_comes_from_the_environment_and_never_below_etcds_defau
         max_txn_ops()
     groups = pack([Unit([Absent(b"g%d" % i)], [Put(b"w%d" % i, b"")] * 3) for i in range(300)], 512)
     assert [sum(len(u.writes) for u in g) for g in groups] == [510, 390]
+
+
+@pytest.mark.parametrize("parent_there", [True, False])
+async def test_a_guard_units_share_is_compared_once_and_still_guards_them_all(api, parent_there):
+    """Ports of a bulk guard their network (group, host) alike: one
+    transaction compares it once, and when it fails nothing lands."""
+    base = f"/alcor/test/shared/{uid()}/".encode()
+    parent = base + b"parent"
+    if parent_there:
+        await api.store.commit(Unit([Absent(parent)], [Put(parent, b"p")]))
+    from runtime.store import Present
+    units = [Unit([Absent(base + b"c%03d" % i), Present(parent)], [Put(base + b"c%03d" % i, b"c")])
+             for i in range(100)]
+    if not parent_there:
+        with pytest.raises(StoreConflict):
+            await api.store.create_all(units)
+        assert not await api.store.get_many([base + b"c%03d" % i for i in range(100)])
+        return
+    revs = await api.store.create_all(units)
+    assert len(revs) == 100 and len(set(revs)) == 1  # one transaction
+    (batch, rev), = await api.store.commit_many(
+        [Unit([Absent(base + b"d%03d" % i), Present(parent)], [Put(base + b"d%03d" % i, b"d")]) for i in range(100)])
+    assert len(batch.guards) == 101 and rev > revs[0]
