@@ -453,6 +453,7 @@ class Bench:
         conns = [self.conn(project) for _ in range(s.clients)]
         created, errors = 0, 0
         records = await self.status_records()
+        before = (await self.host_stats())["messages"]
         start = time.perf_counter()
         deadline = start + s.seconds
         bar = Progress("throughput", s.seconds, self.progress)
@@ -482,9 +483,15 @@ class Bench:
         all_active = await self.wait_active(conns[0], project, records + created)
         for c in conns:
             await c.close()
+        await asyncio.sleep(0.3)  # let trailing messages land before counting
+        after = (await self.host_stats(newer_than=time.time()))["messages"]
+        messages = sum(after.values()) - sum(before.values())
         floor = await self.floor_concurrent_rate(s.clients, min(s.seconds, 5.0))
         rate = created / (all_active - start)
+        # Goal-state messages the hosts got per port created: the port's own
+        # host's, and the paced fan-out of its neighbor and member changes.
         return {"created": created, "errors": errors, "api_ports_per_s": created / (api_done - start),
+                "messages_per_port": messages / max(created, 1),
                 "active_ports_per_s": rate, "floor_keys_per_s": floor, "floor_ratio": rate / floor}
 
     async def bulk(self) -> dict:
