@@ -31,12 +31,12 @@ from runtime import collector, keys
 from runtime.store import ETCD_DEFAULT_TXN_OPS, Absent, Put, Store, Unit
 from runtime.watch import list_and_watch
 
-# In this order when all run: the list scenario leaves 100,000 more ports
-# for every service to digest, so the scenarios that time the control plane
-# at work on hosts (resync above all) run before it.
 # The storage floor is defined as keys written in transactions of etcd's
 # default size, whatever the cluster's etcd allows (cluster.local raises it).
 FLOOR_TXN_OPS = ETCD_DEFAULT_TXN_OPS
+# In this order when all run: the list scenario leaves 100,000 more ports
+# for every service to digest, so the scenarios that time the control plane
+# at work on hosts (resync above all) run before it.
 SCENARIOS = ("latency", "throughput", "bulk", "resync", "list", "grpc_bulk", "floor")
 
 

@@ -18,12 +18,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# service name -> (module, Settings field with its address)
 # The local etcd allows transactions of this many operations, and the
 # services are told so (runtime.store.max_txn_ops): a bulk create takes a
 # quarter of the transactions it takes at etcd's default of 128.
 ETCD_MAX_TXN_OPS = 512
 
+# service name -> (module, Settings field with its address)
 SERVICES = {
     "svc_vpc": "vpc_addr",
     "svc_ip": "ip_addr",

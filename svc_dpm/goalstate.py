@@ -216,21 +216,19 @@ def _members(snap: Snapshot, group_id: str) -> gs.SecurityGroupMembers:
     cached = snap.members_cache.get(group_id)
     if cached is not None:
         return cached
-    index = snap.members.get(group_id)
+    index = snap.members_of(group_id)
     versions = snap.members_log.get(group_id)
     if versions is None:
         versions = snap.members_log[group_id] = deque(maxlen=MEMBER_VERSIONS)
-    elif index is None or not index.changed():
+    elif not index.changed():
         # Its ports changed but not their addresses (a port moved host, say):
         # the same list, so hosts holding it are sent nothing.
         snap.members_cache[group_id] = versions[-1].members
         return versions[-1].members
     # No revision: membership compares by content, so an unchanged set never
     # goes out again.
-    m = gs.SecurityGroupMembers(operation=CREATE, group_id=group_id,
-                                ip_addresses=index.ordered if index is not None else ())
-    added, removed = index.take_changes() if index is not None else (frozenset(), frozenset())
-    versions.append(MemberVersion(m, added, removed))
+    m = gs.SecurityGroupMembers(operation=CREATE, group_id=group_id, ip_addresses=index.ordered)
+    versions.append(MemberVersion(m, *index.take_changes()))
     snap.members_cache[group_id] = m
     return m
 
@@ -349,7 +347,7 @@ class TableDeltas:
         if host not in own:
             return shared
         return b"".join(self.encoded("neighbors", e) for skip, only, e in self.between(old, new)
-                        if ((only == host) if only else (skip != host)))
+                        if _goes_to(host, skip, only))
 
     def between(self, old: list | None, new: list | None) -> list[tuple[str, str, gs.NeighborState]]:
         """(skip_host, only_host, entry with its operation) for what changed:
@@ -386,10 +384,14 @@ def delta_parts(host: str, old: HostState, new: HostState,
     deltas = deltas or TableDeltas()
     parts = _entry_parts(old, new, deltas)
     for t_old, t_new in _changed_tables(old, new):
-        for skip, only, e in deltas.between(t_old, t_new):
-            if (only == host) if only else (skip != host):
-                parts.append(("neighbors", e))
+        parts += [("neighbors", e) for skip, only, e in deltas.between(t_old, t_new)
+                  if _goes_to(host, skip, only)]
     return parts
+
+
+def _goes_to(host: str, skip: str, only: str) -> bool:
+    """Whether a table change (TableDeltas.between) is for `host`."""
+    return only == host if only else skip != host
 
 
 def _entry_parts(old: HostState, new: HostState, deltas: TableDeltas) -> list[tuple[str, object]]:

@@ -157,9 +157,7 @@ class Snapshot:
                 self.ports_by_group.setdefault(g, set()).add(rid)
                 if host:
                     _count(self.hosts_by_group.setdefault(g, {}), host, 1)
-                members = self.members.get(g)
-                if members is None:
-                    members = self.members[g] = GroupMembers()
+                members = self.members_of(g)
                 for ip in ips:
                     members.add(ip)
             return p
@@ -214,6 +212,8 @@ class Snapshot:
             # deleted; its addresses stay with the ports that still name it).
             self.members_log.pop(rid, None)
             self.members_cache.pop(rid, None)
+            if rid in self.members and not self.members[rid]:  # no port names it
+                del self.members[rid]
         elif prefix == ROUTERS:
             self.routers.pop(rid, None)
         elif prefix == NETWORKS:
@@ -228,6 +228,12 @@ class Snapshot:
                 self.nodes.pop(name, None)
 
     # --- queries -------------------------------------------------------------
+
+    def members_of(self, group_id: str) -> GroupMembers:
+        members = self.members.get(group_id)
+        if members is None:
+            members = self.members[group_id] = GroupMembers()
+        return members
 
     def networks_of_host(self, host: str) -> set[str]:
         return {self.ports[p].network_id for p in self.ports_by_host.get(host, ())}

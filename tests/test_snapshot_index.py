@@ -163,3 +163,16 @@ def test_member_lists_equal_the_addresses_of_the_group_ports():
         else:  # the same list only while the addresses are the same
             assert expect == before
         before, last = expect, m
+
+
+def test_a_deleted_group_without_ports_leaves_no_member_index():
+    from svc_dpm.goalstate import _members
+
+    snap = Snapshot()
+    g = sgp.SecurityGroup(id="web")
+    snap.apply([Change(keys.resource("security_groups", "web"), g.SerializeToString(), 1)], 1)
+    snap.apply([put(port("a", "h1", ip="10.0.0.2", groups=("web",)), 2)], 2)
+    assert list(_members(snap, "web").ip_addresses) == ["10.0.0.2"]
+    snap.apply([delete("a", 3)], 3)
+    snap.apply([Change(keys.resource("security_groups", "web"), None, 4)], 4)
+    assert "web" not in snap.members and "web" not in snap.members_log
