@@ -122,12 +122,14 @@ class Agent:
 
     async def handle_goal_states(self, batch: list[gs_pb2.HostGoalState]
                                  ) -> list[gs_pb2.ProgrammingReport]:
-        """Applies `batch` in order, reconciles once, and returns one report
-        per message. Sets `resync_wanted` on an out-of-order DELTA; what
-        follows it in the batch is answered OUT_OF_ORDER too."""
+        """Applies `batch` in order, reconciles once, and returns the reports
+        to send: one per message refused, and one for the messages applied
+        (at the last one's revision) when it has a status to give. Sets
+        `resync_wanted` on an out-of-order DELTA; what follows it in the
+        batch is answered OUT_OF_ORDER too."""
         async with self._reconcile_lock:
             answers: list[gs_pb2.ProgrammingReport | None] = []
-            applied = False
+            applied = None
             for msg in batch:
                 if self.resync_wanted and msg.update_type != gs_pb2.UPDATE_TYPE_FULL:
                     answers.append(_answer_all(msg, Status.OUT_OF_ORDER,
@@ -145,9 +147,10 @@ class Agent:
                     continue
                 if msg.update_type == gs_pb2.UPDATE_TYPE_FULL:
                     self.resync_wanted = False
-                self.has_goal_state = applied = True
+                self.has_goal_state = True
+                applied = msg
                 answers.append(None)
-            if not applied:
+            if applied is None:
                 return answers  # type: ignore[return-value]
             outcomes = await self._reconcile()
             signature = _signature(outcomes)
@@ -167,9 +170,14 @@ class Agent:
                     carried |= {(kind, id_) for msg in batch for kind, id_, _ in entry_ids(msg)}
                 statuses = [o.to_proto() for o in outcomes if (o.kind, o.id) in carried
                             or (o.kind, o.id, o.status, o.reason) in changed]
-            return [a if a is not None else
-                    gs_pb2.ProgrammingReport(revision=msg.revision, statuses=statuses)
-                    for a, msg in zip(answers, batch)]
+            # The messages applied share one report, placed where the last of
+            # them was. None at all when there is nothing to tell: a neighbor
+            # update to a host, the most common message by far, changes no
+            # status, and svc_dpm waits on statuses, not on revisions.
+            return [gs_pb2.ProgrammingReport(revision=msg.revision, statuses=statuses)
+                    if msg is applied else a
+                    for a, msg in zip(answers, batch)
+                    if a is not None or (msg is applied and statuses)]
 
     async def resync(self) -> gs_pb2.ProgrammingReport | None:
         """Reconciles the current state again; returns a report when a status

@@ -13,7 +13,7 @@ from agent.model import Kind
 from agent.recording import RecordingDataPlane
 from alcor.v1 import goalstate_pb2 as gs
 from alcor.v1 import goalstate_pb2_grpc
-from tests.agent_helpers import (DELETE, FakeController, delta, full, mac_of, port,
+from tests.agent_helpers import (DELETE, FakeController, delta, full, mac_of, neighbor, port,
                                  serve_fake_controller, subnet, vpc)
 from tests.conftest import eventually
 
@@ -197,9 +197,24 @@ async def test_goal_states_that_queue_up_are_reconciled_once():
     reports = await agent.handle_goal_states([
         host_full(1), delta(1, 2, "h1", ports=[port("p0", A, "", op=DELETE)]),
         delta(2, 3, "h1", ports=[port("p7", A, mac_of(7), [("sa", "10.0.0.70")], "ns7")])])
-    assert [r.revision for r in reports] == [1, 2, 3]
+    # One report for the three, at the last one's revision.
+    (report,) = reports
+    assert report.revision == 3
     assert driver.reconciles == 1
-    assert all(port_statuses(r) == {"p1": SUCCESS, "p7": SUCCESS} for r in reports)
+    assert port_statuses(report) == {"p1": SUCCESS, "p7": SUCCESS}
+
+
+async def test_an_update_that_changes_no_status_is_not_answered():
+    agent = Agent("h1", RecordingDataPlane())
+    await agent.handle_goal_states([host_full(1)])
+    remote = neighbor("q1", A, "10.0.0.90", mac_of(90), "192.0.2.9", 1001, "sa")
+    assert await agent.handle_goal_states([delta(1, 2, "h1", neighbors=[remote])]) == []
+    assert agent.applied_revision == 2
+    # A neighbor the agent refuses is a status to give, and is given.
+    bad = neighbor("q2", A, "10.0.0.91", "not-a-mac", "192.0.2.9", 1001, "sa")
+    (report,) = await agent.handle_goal_states([delta(2, 3, "h1", neighbors=[bad])])
+    assert report.revision == 3
+    assert [(s.id, s.status) for s in report.statuses] == [("q2", INVALID_ARG)]
 
 
 async def test_what_follows_an_out_of_order_delta_waits_for_the_full_state():
@@ -207,6 +222,7 @@ async def test_what_follows_an_out_of_order_delta_waits_for_the_full_state():
     reports = await agent.handle_goal_states([
         host_full(1), delta(5, 6, "h1", vpcs=[vpc("x", 5)]),
         delta(6, 7, "h1", vpcs=[vpc("y", 6)])])
+    assert [r.revision for r in reports] == [1, 6, 7]
     assert [[s.status for s in r.statuses] for r in reports[1:]] == [[OUT_OF_ORDER],
                                                                     [OUT_OF_ORDER]]
     assert agent.resync_wanted and agent.applied_revision == 1

@@ -53,7 +53,11 @@ class GoalStateServiceServicer:
         """The agent first sends a hello with the last revision it applied; svc_dpm
         answers with a DELTA from there when it still has that history, a FULL
         state otherwise, then pushes a DELTA whenever the host's state changes.
-        The agent answers every goal state with a programming report.
+        The agent answers goal states with programming reports: the statuses of
+        the entries a message carried and of any that changed since its last
+        report. Messages that queued up while it worked share one report, and a
+        message that leaves every status as it was (a neighbor update, most
+        often) is not answered: svc_dpm waits on statuses, not on revisions.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
