@@ -293,7 +293,7 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         if old is not None:
             old.close()  # the newest connection of a host wins
         self.streams[host] = stream
-        reader = asyncio.create_task(self._read_reports(host, request_iterator))
+        reader = asyncio.create_task(self._read_reports(host, request_iterator, stream))
         try:
             msg, state = await self._initial(host, first.hello.applied_revision)
             stream.sent, stream.sent_revision = state, msg.revision
@@ -301,12 +301,9 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
             self.queue.add(host)  # anything that changed while we computed
             yield gs.StreamGoalStatesResponse(goal_state=msg)
             while True:
-                done = asyncio.ensure_future(stream.queue.get())
-                await asyncio.wait({done, reader}, return_when=asyncio.FIRST_COMPLETED)
-                if not done.done():
-                    done.cancel()
-                    return  # the agent hung up
-                msg = done.result()
+                # One queue ends the stream too (the reader closes it when the
+                # agent hangs up): no future and wait per message pushed.
+                msg = await stream.queue.get()
                 if msg is None:
                     return
                 stream.taken.set()
@@ -316,7 +313,13 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
             if self.streams.get(host) is stream:
                 del self.streams[host]
 
-    async def _read_reports(self, host: str, request_iterator) -> None:
+    async def _read_reports(self, host: str, request_iterator, stream: AgentStream) -> None:
+        try:
+            await self._take_reports(host, request_iterator)
+        finally:
+            stream.close()  # the agent hung up (or its stream failed): end ours
+
+    async def _take_reports(self, host: str, request_iterator) -> None:
         async for req in request_iterator:
             if req.WhichOneof("kind") != "report":
                 continue
