@@ -129,7 +129,7 @@ class Agent:
         batch is answered OUT_OF_ORDER too."""
         async with self._reconcile_lock:
             answers: list[gs_pb2.ProgrammingReport | None] = []
-            applied = None
+            applied = None  # the index of the last message applied
             for msg in batch:
                 if self.resync_wanted and msg.update_type != gs_pb2.UPDATE_TYPE_FULL:
                     answers.append(_answer_all(msg, Status.OUT_OF_ORDER,
@@ -148,7 +148,7 @@ class Agent:
                 if msg.update_type == gs_pb2.UPDATE_TYPE_FULL:
                     self.resync_wanted = False
                 self.has_goal_state = True
-                applied = msg
+                applied = len(answers)
                 answers.append(None)
             if applied is None:
                 return answers  # type: ignore[return-value]
@@ -174,10 +174,10 @@ class Agent:
             # them was. None at all when there is nothing to tell: a neighbor
             # update to a host, the most common message by far, changes no
             # status, and svc_dpm waits on statuses, not on revisions.
-            return [gs_pb2.ProgrammingReport(revision=msg.revision, statuses=statuses)
-                    if msg is applied else a
-                    for a, msg in zip(answers, batch)
-                    if a is not None or (msg is applied and statuses)]
+            if statuses:
+                answers[applied] = gs_pb2.ProgrammingReport(revision=batch[applied].revision,
+                                                            statuses=statuses)
+            return [a for a in answers if a is not None]
 
     async def resync(self) -> gs_pb2.ProgrammingReport | None:
         """Reconciles the current state again; returns a report when a status

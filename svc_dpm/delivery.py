@@ -315,17 +315,15 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
 
     async def _read_reports(self, host: str, request_iterator, stream: AgentStream) -> None:
         try:
-            await self._take_reports(host, request_iterator)
+            async for req in request_iterator:
+                if req.WhichOneof("kind") != "report":
+                    continue
+                reports = [r for r in (from_resource_status(host, s) for s in req.report.statuses)
+                           if r]
+                # Only ports currently bound to this host may be made ACTIVE by it.
+                reports = [r for r in reports if (p := self.snap.ports.get(r.port_id)) is not None
+                           and p.binding_host_id == host]
+                if reports:
+                    await self.status.report(reports)
         finally:
             stream.close()  # the agent hung up (or its stream failed): end ours
-
-    async def _take_reports(self, host: str, request_iterator) -> None:
-        async for req in request_iterator:
-            if req.WhichOneof("kind") != "report":
-                continue
-            reports = [r for r in (from_resource_status(host, s) for s in req.report.statuses) if r]
-            # Only ports currently bound to this host may be made ACTIVE by it.
-            reports = [r for r in reports
-                       if (p := self.snap.ports.get(r.port_id)) is not None and p.binding_host_id == host]
-            if reports:
-                await self.status.report(reports)
