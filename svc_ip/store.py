@@ -103,19 +103,21 @@ class IpamStore:
                 for (_, k), i in zip(keyed, slot)]
 
     async def _allocate(self, calls: list[Call], call_keys: list[str]):
-        nets, subnets, stored = await self._read_state(calls)
+        nets, subnets, stored = await self._read_state(calls, fresh=True)
         return await self._decide_and_write(calls, call_keys, nets, subnets, stored, strict=False)
 
     async def _read_state(self, calls: list[Call], known_blocks: KnownBlocks | None = None,
-                          keep_known: bool = False):
+                          keep_known: bool = False, fresh: bool = False):
         """The networks, subnets and blocks the calls need, read now (and
         remembered: the next decision may start from them; with
         `keep_known`, only the subnets not known yet are)."""
         net_ids = {r.network_id for c in calls for r in c if not r.subnet_id}
-        # Networks (for their subnet lists) as watched, when seen; the
-        # subnets themselves are read with their blocks, at one revision.
+        # Networks (for their subnet lists) as watched, when seen, unless
+        # `fresh`: a decision that refuses must not rest on the watch, which
+        # may not have brought a subnet created a moment ago. The subnets
+        # themselves are read with their blocks, at one revision.
         nets = {}
-        if self.view is not None:
+        if self.view is not None and not fresh:
             nets = {i: n.network for i in net_ids if (n := self.view.get(i)) is not None}
         missing = net_ids - set(nets)
         if missing:
@@ -193,7 +195,7 @@ class IpamStore:
                                 _subnet_keys(read[1] if read else ()))
                     except _Unsure:
                         pass
-            nets, subnets, stored = await self._read_state(calls, blocks)
+            nets, subnets, stored = await self._read_state(calls, blocks, fresh=True)
             return (*self._reserve_from(calls, nets, subnets, stored, blocks, strict=False),
                     _subnet_keys(subnets))
 

@@ -5,8 +5,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from alcor.v1 import common_pb2, network_pb2, node_pb2, port_pb2, subnet_pb2
+from alcor.v1 import common_pb2, ipam_pb2, network_pb2, node_pb2, port_pb2, subnet_pb2
 from runtime.errors import reason_of
+from svc_ip.store import IpamStore
 
 
 def uid() -> str:
@@ -196,3 +197,31 @@ async def test_subnet_bulk_fits_one_transaction_or_is_refused_whole(api):
     assert not listed.subnets
     made = await api.subnets.CreateSubnets(subnet_pb2.CreateSubnetsRequest(subnets=reqs[:25]))
     assert len(made.subnets) == 25
+
+
+class _LaggingView:
+    """A network view whose watch has not yet brought the network's new subnet."""
+
+    def __init__(self, network):
+        self.network = network
+
+    def get(self, network_id):
+        if network_id == self.network.id:
+            return network_pb2.NetworkWithSubnets(network=self.network)
+        return None
+
+
+async def test_a_fixed_ip_in_a_subnet_the_watch_has_not_brought_yet(api):
+    # A subnet created a moment ago, then a port with an address in it: the
+    # allocator must not refuse it on a watched network that lags etcd.
+    ipam = IpamStore(api.store)
+    n = await new_network(api)
+    stale = (await ipam.networks.get_many({n.id}))[n.id]
+    s = await new_subnet(api, n.id, "10.31.0.0/24")
+    ipam.view = _LaggingView(stale)
+    ask = [ipam_pb2.IpRequest(network_id=n.id, ip_address="10.31.0.50")]
+    (allocated,) = await ipam.allocate([(ask, "")])
+    assert [(a.subnet_id, a.ip_address) for a in allocated] == [(s.id, "10.31.0.50")]
+    ask = [ipam_pb2.IpRequest(network_id=n.id, ip_address="10.31.0.51")]
+    (reserved,), _, _ = await ipam.reserve([ask], chain=f"lag-{uid()}")
+    assert [(a.subnet_id, a.ip_address) for a in reserved] == [(s.id, "10.31.0.51")]
