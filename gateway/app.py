@@ -3,7 +3,8 @@
 Per request: find the route, authenticate, build the request message, call
 the owning service over its long-lived channel with the caller's deadline,
 request id, project and roles (the client interceptor forwards them with the
-trace context), print the response through its precompiled printer, and map
+trace context; concurrent requests of a route with a batch twin go together,
+see gateway/coalesce.py), print the response through its precompiled printer, and map
 any failure to a Neutron error. Nothing here knows a resource by name.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from opentelemetry import trace
 
 from gateway import neutron, openapi
 from gateway.auth import Authenticator
+from gateway.coalesce import Coalescer
 from gateway.config import GatewaySettings
 from gateway.errors import HttpError, from_rpc_error, neutron_error
 from gateway.headers import grpc_timeout, idempotency_key, if_match_revision, request_id
@@ -60,6 +62,10 @@ class Gateway:
                 ch = self.channels[address] = channel(address, self.settings.rpc_timeout)
             r.call = ch.unary_unary(r.rpc, request_serializer=r.request_cls.SerializeToString,
                                     response_deserializer=r.response_cls.FromString)
+            if r.batch is not None:
+                r.coalescer = Coalescer(r.call, ch.unary_unary(
+                    r.batch.rpc, request_serializer=r.batch.request_cls.SerializeToString,
+                    response_deserializer=r.batch.response_cls.FromString), r.batch)
 
     async def close(self) -> None:
         for ch in self.channels.values():
@@ -168,11 +174,18 @@ class Gateway:
         ) as span:
             token = context.activate(rc)
             try:
-                response = await route.call(request, timeout=timeout, metadata=metadata)
+                if route.coalescer is not None:
+                    response = await route.coalescer.call(request, timeout=timeout,
+                                                          idempotency_key=idem)
+                else:
+                    response = await route.call(request, timeout=timeout, metadata=metadata)
             except grpc.aio.AioRpcError as e:
                 err = from_rpc_error(e)
                 span.set_attribute("http.response.status_code", err.status)
                 raise err from None
+            except HttpError as err:  # a coalesced call's own outcome
+                span.set_attribute("http.response.status_code", err.status)
+                raise
             finally:
                 context.reset(token)
             span.set_attribute("http.response.status_code", route.status)

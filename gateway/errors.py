@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 
 import grpc
+from google.rpc import status_pb2
 
-from runtime.errors import reason_of
+from runtime.errors import reason_of, status_code, status_reason
 
 log = logging.getLogger("alcor.gateway")
 
@@ -132,10 +133,17 @@ def bad_request(message: str) -> HttpError:
 
 
 def from_rpc_error(err: grpc.aio.AioRpcError) -> HttpError:
-    code = err.code()
-    reason = reason_of(err)
+    return _from_code(err.code(), reason_of(err), err.details())
+
+
+def from_status(st: status_pb2.Status) -> HttpError:
+    """The same for one call's outcome in a batch (a google.rpc.Status)."""
+    return _from_code(status_code(st), status_reason(st) or None, st.message)
+
+
+def _from_code(code: grpc.StatusCode, reason: str | None, details: str | None) -> HttpError:
     status = http_status(code, reason)
-    message = err.details() or code.name
+    message = details or code.name
     if reason is None and status >= 500:
         # Channel-level failures carry grpc-core text ("failed to connect to
         # all addresses..."): log it, answer something a client can use.

@@ -15,7 +15,11 @@ Conventions (grpc-gateway's, with Neutron's statuses):
 - a FieldMask field named update_mask gets the top-level keys of the body's
   resource object; an integer field named if_revision gets the If-Match
   revision;
-- POST answers 201, DELETE 204 without a body, everything else 200.
+- POST answers 201, DELETE 204 without a body, everything else 200;
+- a method M whose service also has M + "Batch" (calls of M's request with
+  their metadata in, an outcome per call out: see PortService.CreatePortsBatch)
+  gets that twin bound too, and the gateway coalesces concurrent requests of
+  M into it (gateway/coalesce.py).
 """
 from __future__ import annotations
 
@@ -43,6 +47,59 @@ class RouteError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class BatchTwin:
+    """How to send many calls of a route as one: `rpc` takes a request whose
+    `calls` hold (request, metadata) pairs, and answers `outcomes`, each the
+    route's response in field `result` or a google.rpc.Status in `error`."""
+
+    rpc: str
+    request_cls: type[Message]
+    response_cls: type[Message]
+    call_cls: type[Message]
+    result: str
+
+
+BATCH_SUFFIX = "Batch"
+
+
+def batch_twin(m: _d.MethodDescriptor) -> BatchTwin | None:
+    """The method's batch twin, if its service has one; RouteError if the
+    twin does not have the shape BatchTwin describes."""
+    twin = m.containing_service.methods_by_name.get(m.name + BATCH_SUFFIX)
+    if twin is None:
+        return None
+    where = twin.full_name
+
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise RouteError(f"{where}: a batch twin of {m.name} needs {what}")
+
+    need(not (twin.client_streaming or twin.server_streaming), "to be unary")
+    calls = twin.input_type.fields_by_name.get("calls")
+    need(calls is not None and calls.is_repeated and calls.message_type is not None,
+         "a repeated message field `calls`")
+    call = calls.message_type
+    req, md = call.fields_by_name.get("request"), call.fields_by_name.get("metadata")
+    need(req is not None and req.message_type is m.input_type,
+         f"calls with a `request` of {m.input_type.name}")
+    need(md is not None and md.message_type is not None and md.message_type.GetOptions().map_entry,
+         "calls with a `metadata` map")
+    outcomes = twin.output_type.fields_by_name.get("outcomes")
+    need(outcomes is not None and outcomes.is_repeated and outcomes.message_type is not None,
+         "a repeated message field `outcomes`")
+    fields = outcomes.message_type.fields
+    result = next((f.name for f in fields if f.message_type is m.output_type), None)
+    error = outcomes.message_type.fields_by_name.get("error")
+    need(result is not None and error is not None
+         and error.message_type.full_name == "google.rpc.Status",
+         f"outcomes of a {m.output_type.name} or a google.rpc.Status `error`")
+    return BatchTwin(rpc=f"/{m.containing_service.full_name}/{twin.name}",
+                     request_cls=message_factory.GetMessageClass(twin.input_type),
+                     response_cls=message_factory.GetMessageClass(twin.output_type),
+                     call_cls=message_factory.GetMessageClass(call), result=result)
+
+
 @dataclass
 class Route:
     http_method: str  # "GET"
@@ -67,7 +124,10 @@ class Route:
     resource_fields: tuple[str, ...]  # JSON names of the response's resource fields
     link_fields: tuple[str, ...]
     additional: bool = False  # from additional_bindings
+    batch: BatchTwin | None = None
     call: Any = field(default=None, repr=False)  # bound by the app to a channel
+    # With a batch twin: a Coalescer the app binds, which `call` goes through.
+    coalescer: Any = field(default=None, repr=False)
 
     @property
     def rpc(self) -> str:
@@ -252,6 +312,7 @@ def build_route(m: _d.MethodDescriptor, rule: http_pb2.HttpRule, additional: boo
         path_fields=path_fields, query_fields=query, body_forbidden=frozenset(forbidden),
         mask=mask, if_revision=rev_fd is not None, status=status, print_response=printer,
         resource_fields=resources, link_fields=links, additional=additional,
+        batch=batch_twin(m),
     )
 
 

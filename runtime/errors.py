@@ -138,15 +138,23 @@ def to_status(err: AlcorError) -> grpc.Status:
     return rpc_status.to_status(to_status_proto(err))
 
 
-def from_status_proto(st: status_pb2.Status) -> AlcorError:
-    """The domain error a google.rpc.Status carries (per-call errors of a batch)."""
-    code = next((c for c in grpc.StatusCode if c.value[0] == st.code), grpc.StatusCode.UNKNOWN)
-    reason = None
+def status_code(st: status_pb2.Status) -> grpc.StatusCode:
+    return next((c for c in grpc.StatusCode if c.value[0] == st.code), grpc.StatusCode.UNKNOWN)
+
+
+def status_reason(st: status_pb2.Status) -> str | None:
+    """The ErrorInfo reason a google.rpc.Status carries, if any."""
     for detail in st.details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
-            reason = info.reason
+            return info.reason
+    return None
+
+
+def from_status_proto(st: status_pb2.Status) -> AlcorError:
+    """The domain error a google.rpc.Status carries (per-call errors of a batch)."""
+    code, reason = status_code(st), status_reason(st)
     cls = _BY_CODE.get(code, AlcorError)
     out = cls(st.message or code.name, reason=reason or cls.reason)
     if reason is None and cls is AlcorError:
@@ -171,14 +179,7 @@ def reason_of(err: grpc.aio.AioRpcError | grpc.RpcError) -> str | None:
         st = rpc_status.from_call(err)
     except Exception:  # malformed details from a foreign server
         return None
-    if st is None:
-        return None
-    for detail in st.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info.reason
-    return None
+    return None if st is None else status_reason(st)
 
 
 def from_rpc_error(err: grpc.aio.AioRpcError) -> AlcorError:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
 import grpc
 from opentelemetry import trace
 
 from runtime import context, tracing
-from runtime.errors import AlcorError, Contention, to_status
+from runtime.errors import AlcorError, Contention, to_status, to_status_proto
 from runtime.store import StoreConflict
 
 log = logging.getLogger("alcor.rpc")
@@ -37,23 +38,50 @@ def _wrap_unary(behavior, method: str):
             ):
                 try:
                     return await behavior(request, ctx)
-                except AlcorError as e:
-                    log.debug("%s: %s", method, e)
-                    await _abort(ctx, e)
-                except StoreConflict:
-                    log.debug("%s: a conflict no retry resolved", method, exc_info=True)
-                    await _abort(ctx, Contention("concurrent update, try again"))
                 except (grpc.aio.AbortError, asyncio.CancelledError):
                     raise
-                except Exception:
-                    # A bug, not a user error: log it whole, answer INTERNAL
-                    # without leaking internals.
-                    log.exception("%s failed", method)
-                    await _abort(ctx, AlcorError("internal error"))
+                except Exception as e:
+                    await _abort(ctx, _domain_error(method, e))
         finally:
             context.reset(token)
 
     return handler
+
+
+def _domain_error(method: str, e: Exception) -> AlcorError:
+    """What a failed call answers; call it where `e` is being handled."""
+    if isinstance(e, AlcorError):
+        log.debug("%s: %s", method, e)
+        return e
+    if isinstance(e, StoreConflict):
+        log.debug("%s: a conflict no retry resolved", method, exc_info=True)
+        return Contention("concurrent update, try again")
+    # A bug, not a user error: log it whole, answer INTERNAL without
+    # leaking internals.
+    log.exception("%s failed", method)
+    return AlcorError("internal error")
+
+
+async def as_own_call(behavior, request, metadata: Mapping[str, str], method: str,
+                      ctx: grpc.aio.ServicerContext):
+    """Runs one call of a batch (see PortService.CreatePortsBatch) as the
+    server wrapper runs a call of its own with `metadata`: its caller's
+    context, a SERVER span in its caller's trace, and its failure as the
+    google.rpc.Status a call of its own would have ended with. Returns the
+    response or that status."""
+    token = context.activate(context.from_metadata(dict(metadata)))
+    try:
+        with tracing.tracer().start_as_current_span(
+            method, context=tracing.extract(metadata.items()), kind=trace.SpanKind.SERVER
+        ):
+            try:
+                return await behavior(request, ctx)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                return to_status_proto(_domain_error(method, e))
+    finally:
+        context.reset(token)
 
 
 def _wrap_stream(behavior, method: str):

@@ -1,12 +1,23 @@
 """PortService: decode, call the orchestrator or store, encode."""
 from __future__ import annotations
 
+import asyncio
+
+from google.rpc import status_pb2
+
 from alcor.v1 import port_pb2, port_pb2_grpc
 from runtime import context
 from runtime.api import links, mask_paths, require_id, single_or_bulk
+from runtime.errors import InvalidInput
+from runtime.interceptors import as_own_call
 from runtime.listing import parse_query
 from svc_port import ports as portlogic
 from svc_port.orchestrator import PortOrchestrator
+
+
+CREATE_PORTS = "/alcor.v1.PortService/CreatePorts"
+# Calls one CreatePortsBatch may hold (the gateway sends at most 64).
+MAX_BATCH_CALLS = 1024
 
 
 class PortServicer(port_pb2_grpc.PortServiceServicer):
@@ -20,6 +31,19 @@ class PortServicer(port_pb2_grpc.PortServiceServicer):
         if bulk:
             return port_pb2.CreatePortsResponse(ports=created)
         return port_pb2.CreatePortsResponse(port=created[0])
+
+    async def CreatePortsBatch(self, request, ctx):
+        if len(request.calls) > MAX_BATCH_CALLS:
+            raise InvalidInput(f"A batch holds at most {MAX_BATCH_CALLS} calls, "
+                               f"not {len(request.calls)}.")
+        # Each call runs as a call of its own (its caller's context, its own
+        # outcome); together they land in the same group commit.
+        outcomes = await asyncio.gather(*(
+            as_own_call(self.CreatePorts, c.request, c.metadata, CREATE_PORTS, ctx)
+            for c in request.calls))
+        return port_pb2.CreatePortsBatchResponse(outcomes=[
+            port_pb2.CreatePortsOutcome(error=o) if isinstance(o, status_pb2.Status)
+            else port_pb2.CreatePortsOutcome(created=o) for o in outcomes])
 
     async def GetPort(self, request, ctx):
         p = await self.ports.get(require_id(request.id, "Port"), portlogic.visible)

@@ -2,8 +2,11 @@
 conftest): HTTP clients bound to a gateway and small resource factories."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 
+import grpc
 import httpx
 
 
@@ -48,3 +51,43 @@ def assert_neutron_error(r: httpx.Response, status: int, type_: str | None = Non
     if type_ is not None:
         assert err["type"] == type_, err
     return err
+
+
+@contextlib.asynccontextmanager
+async def gateway_before(add_servicer, servicer, address_field: str, **settings):
+    """The gateway (uvicorn on a free port, in this process) in front of a
+    real gRPC server of `servicer`, whose address goes in settings field
+    `address_field`; every other service points at nothing unless `settings`
+    says otherwise. Yields (an HTTP client of the gateway, the gateway)."""
+    import uvicorn
+
+    from cluster.local import free_port
+    from gateway.app import Gateway
+    from gateway.config import GatewaySettings
+    from runtime import tracing
+
+    tracing.setup("gateway-tests")
+    server = grpc.aio.server()
+    add_servicer(servicer, server)
+    grpc_port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    nowhere = f"127.0.0.1:{free_port()}"
+    addresses = {f: nowhere for f in ("vpc_addr", "port_addr", "dpm_addr", "ip_addr", "mac_addr")}
+    gw = Gateway(GatewaySettings(**{**addresses, address_field: f"127.0.0.1:{grpc_port}",
+                                    "rpc_timeout": 30.0, **settings}))
+    await gw.start()
+    port = free_port()
+    web = uvicorn.Server(uvicorn.Config(gw, host="127.0.0.1", port=port, lifespan="off",
+                                        http="httptools", log_level="warning"))
+    task = asyncio.create_task(web.serve())
+    while not web.started:
+        await asyncio.sleep(0.01)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                                     limits=httpx.Limits(max_connections=100)) as http:
+            yield http, gw
+    finally:
+        web.should_exit = True
+        await task
+        await gw.close()
+        await server.stop(0)

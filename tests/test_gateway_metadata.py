@@ -7,16 +7,11 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-import httpx
 import pytest
-import uvicorn
 
 from alcor.v1 import common_pb2, network_pb2, network_pb2_grpc
-from cluster.local import free_port
-from gateway.app import Gateway
-from gateway.config import GatewaySettings
-from runtime import tracing
 from runtime.errors import AlcorError, NotFound, to_status
+from tests.conftest_gateway import gateway_before
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
@@ -50,29 +45,11 @@ class RecordingNetworks(network_pb2_grpc.NetworkServiceServicer):
 
 @pytest.fixture
 async def stack():
-    tracing.setup("gateway-tests")
     servicer = RecordingNetworks()
-    server = grpc.aio.server()
-    network_pb2_grpc.add_NetworkServiceServicer_to_server(servicer, server)
-    grpc_port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
     # Subnets (same address) answer UNIMPLEMENTED; ports point at nothing.
-    settings = GatewaySettings(vpc_addr=f"127.0.0.1:{grpc_port}", port_addr=f"127.0.0.1:{free_port()}",
-                               rpc_timeout=30.0)
-    gw = Gateway(settings)
-    await gw.start()
-    port = free_port()
-    web = uvicorn.Server(uvicorn.Config(gw, host="127.0.0.1", port=port, lifespan="off",
-                                        http="httptools", log_level="warning"))
-    task = asyncio.create_task(web.serve())
-    while not web.started:
-        await asyncio.sleep(0.01)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+    async with gateway_before(network_pb2_grpc.add_NetworkServiceServicer_to_server, servicer,
+                              "vpc_addr") as (http, _):
         yield http, servicer
-    web.should_exit = True
-    await task
-    await gw.close()
-    await server.stop(0)
 
 
 async def test_context_travels_as_metadata(stack):

@@ -26,16 +26,19 @@ _sym_db = _symbol_database.Default()
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 from alcor.v1 import common_pb2 as alcor_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x61lcor/v1/port.proto\x12\x08\x61lcor.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15\x61lcor/v1/common.proto\"V\n\x12\x41llowedAddressPair\x12\x1e\n\nip_address\x18\x01 \x01(\tR\nip_address\x12 \n\x0bmac_address\x18\x02 \x01(\tR\x0bmac_address\"\xa9\x08\n\x04Port\x12\n\n\x02id\x18\x01 \x01(\t\x12\x1e\n\nproject_id\x18\x02 \x01(\tR\nproject_id\x12\x1c\n\ttenant_id\x18\x03 \x01(\tR\ttenant_id\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x1e\n\nnetwork_id\x18\x06 \x01(\tR\nnetwork_id\x12 \n\x0bmac_address\x18\x07 \x01(\tR\x0bmac_address\x12/\n\tfixed_ips\x18\x08 \x03(\x0b\x32\x11.alcor.v1.FixedIpR\tfixed_ips\x12\x1c\n\tdevice_id\x18\t \x01(\tR\tdevice_id\x12\"\n\x0c\x64\x65vice_owner\x18\n \x01(\tR\x0c\x64\x65vice_owner\x12(\n\x0f\x62inding_host_id\x18\x0b \x01(\tR\x0f\x62inding:host_id\x12*\n\x10\x62inding_vif_type\x18\x0c \x01(\tR\x10\x62inding:vif_type\x12,\n\x11\x62inding_vnic_type\x18\r \x01(\tR\x11\x62inding:vnic_type\x12\x41\n\x0f\x62inding_profile\x18\x0e \x01(\x0b\x32\x17.google.protobuf.StructR\x0f\x62inding:profile\x12I\n\x13\x62inding_vif_details\x18\x0f \x01(\x0b\x32\x17.google.protobuf.StructR\x13\x62inding:vif_details\x12(\n\x0fsecurity_groups\x18\x10 \x03(\tR\x0fsecurity_groups\x12+\n\x0e\x61\x64min_state_up\x18\x11 \x01(\x08H\x00R\x0e\x61\x64min_state_up\x88\x01\x01\x12\x0e\n\x06status\x18\x12 \x01(\t\x12\x0c\n\x04tags\x18\x13 \x03(\t\x12(\n\x0frevision_number\x18\x14 \x01(\x03R\x0frevision_number\x12\x1e\n\ncreated_at\x18\x15 \x01(\tR\ncreated_at\x12\x1e\n\nupdated_at\x18\x16 \x01(\tR\nupdated_at\x12R\n\x15\x61llowed_address_pairs\x18\x17 \x03(\x0b\x32\x1c.alcor.v1.AllowedAddressPairR\x15\x61llowed_address_pairs\x12\x39\n\x15port_security_enabled\x18\x18 \x01(\x08H\x01R\x15port_security_enabled\x88\x01\x01\x12*\n\rstatus_reason\x18\x19 \x01(\tR\x13\x61lcor:status_reason\x12&\n\x0b\x65mpty_lists\x18\x1a \x03(\tR\x11\x61lcor:empty_listsB\x11\n\x0f_admin_state_upB\x18\n\x16_port_security_enabled\"Q\n\x12\x43reatePortsRequest\x12\x1c\n\x04port\x18\x01 \x01(\x0b\x32\x0e.alcor.v1.Port\x12\x1d\n\x05ports\x18\x02 \x03(\x0b\x32\x0e.alcor.v1.Port\"R\n\x13\x43reatePortsResponse\x12\x1c\n\x04port\x18\x01 \x01(\x0b\x32\x0e.alcor.v1.Port\x12\x1d\n\x05ports\x18\x02 \x03(\x0b\x32\x0e.alcor.v1.Port\"\x1c\n\x0eGetPortRequest\x12\n\n\x02id\x18\x01 \x01(\t\"/\n\x0fGetPortResponse\x12\x1c\n\x04port\x18\x01 \x01(\x0b\x32\x0e.alcor.v1.Port\"\x9e\x05\n\x10ListPortsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06marker\x18\x02 \x01(\t\x12\x1a\n\x08sort_key\x18\x03 \x03(\tR\x08sort_key\x12\x1a\n\x08sort_dir\x18\x04 \x03(\tR\x08sort_dir\x12\"\n\x0cpage_reverse\x18\x05 \x01(\x08R\x0cpage_reverse\x12\x0e\n\x06\x66ields\x18\x06 \x03(\t\x12\n\n\x02id\x18\n \x03(\t\x12\x0c\n\x04name\x18\x0b \x03(\t\x12\x1e\n\nproject_id\x18\x0c \x03(\tR\nproject_id\x12\x1c\n\ttenant_id\x18\r \x03(\tR\ttenant_id\x12\x13\n\x0b\x64\x65scription\x18\x0e \x03(\t\x12\x1e\n\nnetwork_id\x18\x0f \x03(\tR\nnetwork_id\x12 \n\x0bmac_address\x18\x10 \x03(\tR\x0bmac_address\x12\x1c\n\tdevice_id\x18\x11 \x03(\tR\tdevice_id\x12\"\n\x0c\x64\x65vice_owner\x18\x12 \x03(\tR\x0c\x64\x65vice_owner\x12(\n\x0f\x62inding_host_id\x18\x13 \x03(\tR\x0f\x62inding:host_id\x12&\n\x0e\x61\x64min_state_up\x18\x14 \x03(\tR\x0e\x61\x64min_state_up\x12\x0e\n\x06status\x18\x15 \x03(\t\x12(\n\x0frevision_number\x18\x16 \x03(\tR\x0frevision_number\x12\x0c\n\x04tags\x18\x17 \x03(\t\x12(\n\x0fsecurity_groups\x18\x18 \x03(\tR\x0fsecurity_groups\x12\x1c\n\tfixed_ips\x18\x19 \x03(\tR\tfixed_ips\x12,\n\x11\x62inding_vnic_type\x18\x1a \x03(\tR\x11\x62inding:vnic_type\"d\n\x11ListPortsResponse\x12\x1d\n\x05ports\x18\x01 \x03(\x0b\x32\x0e.alcor.v1.Port\x12\x30\n\x0bports_links\x18\x02 \x03(\x0b\x32\x0e.alcor.v1.LinkR\x0bports_links\"\x9d\x01\n\x11UpdatePortRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x1c\n\x04port\x18\x02 \x01(\x0b\x32\x0e.alcor.v1.Port\x12<\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\x0bupdate_mask\x12 \n\x0bif_revision\x18\x04 \x01(\x03R\x0bif_revision\"2\n\x12UpdatePortResponse\x12\x1c\n\x04port\x18\x01 \x01(\x0b\x32\x0e.alcor.v1.Port\"A\n\x11\x44\x65letePortRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12 \n\x0bif_revision\x18\x02 \x01(\x03R\x0bif_revision\"\x14\n\x12\x44\x65letePortResponse2\xef\x03\n\x0bPortService\x12\x62\n\x0b\x43reatePorts\x12\x1c.alcor.v1.CreatePortsRequest\x1a\x1d.alcor.v1.CreatePortsResponse\"\x16\x82\xd3\xe4\x93\x02\x10\"\x0b/v2.0/ports:\x01*\x12X\n\x07GetPort\x12\x18.alcor.v1.GetPortRequest\x1a\x19.alcor.v1.GetPortResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v2.0/ports/{id}\x12Y\n\tListPorts\x12\x1a.alcor.v1.ListPortsRequest\x1a\x1b.alcor.v1.ListPortsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v2.0/ports\x12\x64\n\nUpdatePort\x12\x1b.alcor.v1.UpdatePortRequest\x1a\x1c.alcor.v1.UpdatePortResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x1a\x10/v2.0/ports/{id}:\x01*\x12\x61\n\nDeletePort\x12\x1b.alcor.v1.DeletePortRequest\x1a\x1c.alcor.v1.DeletePortResponse\"\x18\x82\xd3\xe4\x93\x02\x12*\x10/v2.0/ports/{id}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x61lcor/v1/port.proto\x12\x08\x61lcor.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17google/rpc/status.proto\x1a\x15\x61lcor/v1/common.proto\"V\n\x12\x41llowedAddressPair\x12\x1e\n\nip_address\x18\x01 \x01(\tR\nip_address\x12 \n\x0bmac_address\x18\x02 \x01(\tR\x0bmac_address\"\xa9\x08\n\x04Port\x12\n\n\x02id\x18\x01 \x01(\t\x12\x1e\n\nproject_id\x18\x02 \x01(\tR\nproject_id\x12\x1c\n\ttenant_id\x18\x03 \x01(\tR\ttenant_id\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x1e\n\nnetwork_id\x18\x06 \x01(\tR\nnetwork_id\x12 \n\x0bmac_address\x18\x07 \x01(\tR\x0bmac_address\x12/\n\tfixed_ips\x18\x08 \x03(\x0b\x32\x11.alcor.v1.FixedIpR\tfixed_ips\x12\x1c\n\tdevice_id\x18\t \x01(\tR\tdevice_id\x12\"\n\x0c\x64\x65vice_owner\x18\n \x01(\tR\x0c\x64\x65vice_owner\x12(\n\x0f\x62inding_host_id\x18\x0b \x01(\tR\x0f\x62inding:host_id\x12*\n\x10\x62inding_vif_type\x18\x0c \x01(\tR\x10\x62inding:vif_type\x12,\n\x11\x62inding_vnic_type\x18\r \x01(\tR\x11\x62inding:vnic_type\x12\x41\n\x0f\x62inding_profile\x18\x0e \x01(\x0b\x32\x17.google.protobuf.StructR\x0f\x62inding:profile\x12I\n\x13\x62inding_vif_details\x18\x0f \x01(\x0b\x32\x17.google.protobuf.StructR\x13\x62inding:vif_details\x12(\n\x0fsecurity_groups\x18\x10 \x03(\tR\x0fsecurity_groups\x12+\n\x0e\x61\x64min_state_up\x18\x11 \x01(\x08H\x00R\x0e\x61\x64min_state_up\x88\x01\x01\x12\x0e\n\x06status\x18\x12 \x01(\t\x12\x0c\n\x04tags\x18\x13 \x03(\t\x12(\n\x0frevision_number\x18\x14 \x01(\x03R\x0frevision_number\x12\x1e\n\ncreated_at\x18\x15 \x01(\tR\ncreated_at\x12\x1e\n\nupdated_at\x18\x16 \x01(\tR\nupdated_at\x12R\n\x15\x61llowed_address_pairs\x18\x17 \x03(\x0b\x32\x1c.alcor.v1.AllowedAddressPairR\x15\x61llowed_address_pairs\x12\x39\n\x15port_security_enabled\x18\x18 \x01(\x08H\x01R\x15port_security_enabled\x88\x01\x01\x12*\n\rstatus_reason\x18\x19 \x01(\tR\x13\x61lcor:status_reason\x12&\n\x0b\x65mpty_lists\x18\x1a \x03(\tR\x11\x61lcor:empty_listsB\x11\n\x0f_admin_state_upB\x18\n\x16_port_security_enabled\"Q\n\x12\x43reatePortsRequest\x12\x1c\n\x04port\x18\x01 \x01(\x0b\x32\x0e.alcor.v1.Port\x12\x1d\n\x05ports\x18\x02 \x03(\x0b\x32\x0e.alcor.v1.Port\"R\n\x13\x43reatePortsResponse\x12\x1c\n\x04port\x18\x01 \x01(\x0b\x32\x0e.alcor.v1.Port\x12\x1d\n\x05ports\x18\x02 \x03(\x0b\x32\x0e.alcor.v1.Port\"C\n\x17\x43reatePortsBatchRequest\x12(\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x19.alcor.v1.CreatePortsCall\"\xac\x01\n\x0f\x43reatePortsCall\x12-\n\x07request\x18\x01 \x01(\x0b\x32\x1c.alcor.v1.CreatePortsRequest\x12\x39\n\x08metadata\x18\x02 \x03(\x0b\x32\'.alcor.v1.CreatePortsCall.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x18\x43reatePortsBatchResponse\x12.\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1c.alcor.v1.CreatePortsOutcome\"u\n\x12\x43reatePortsOutcome\x12\x30\n\x07\x63reated\x18\x01 \x01(\x0b\x32\x1d.alcor.v1.CreatePortsResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\x08\n\x06result\"\x1c\n\x0eGetPortRequest\x12\n\n\x02id\x18\x01 \x01(\t\"/\n\x0fGetPortResponse\x12\x1c\n\x04port\x18\x01 \x01(\x0b\x32\x0e.alcor.v1.Port\"\x9e\x05\n\x10ListPortsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06marker\x18\x02 \x01(\t\x12\x1a\n\x08sort_key\x18\x03 \x03(\tR\x08sort_key\x12\x1a\n\x08sort_dir\x18\x04 \x03(\tR\x08sort_dir\x12\"\n\x0cpage_reverse\x18\x05 \x01(\x08R\x0cpage_reverse\x12\x0e\n\x06\x66ields\x18\x06 \x03(\t\x12\n\n\x02id\x18\n \x03(\t\x12\x0c\n\x04name\x18\x0b \x03(\t\x12\x1e\n\nproject_id\x18\x0c \x03(\tR\nproject_id\x12\x1c\n\ttenant_id\x18\r \x03(\tR\ttenant_id\x12\x13\n\x0b\x64\x65scription\x18\x0e \x03(\t\x12\x1e\n\nnetwork_id\x18\x0f \x03(\tR\nnetwork_id\x12 \n\x0bmac_address\x18\x10 \x03(\tR\x0bmac_address\x12\x1c\n\tdevice_id\x18\x11 \x03(\tR\tdevice_id\x12\"\n\x0c\x64\x65vice_owner\x18\x12 \x03(\tR\x0c\x64\x65vice_owner\x12(\n\x0f\x62inding_host_id\x18\x13 \x03(\tR\x0f\x62inding:host_id\x12&\n\x0e\x61\x64min_state_up\x18\x14 \x03(\tR\x0e\x61\x64min_state_up\x12\x0e\n\x06status\x18\x15 \x03(\t\x12(\n\x0frevision_number\x18\x16 \x03(\tR\x0frevision_number\x12\x0c\n\x04tags\x18\x17 \x03(\t\x12(\n\x0fsecurity_groups\x18\x18 \x03(\tR\x0fsecurity_groups\x12\x1c\n\tfixed_ips\x18\x19 \x03(\tR\tfixed_ips\x12,\n\x11\x62inding_vnic_type\x18\x1a \x03(\tR\x11\x62inding:vnic_type\"d\n\x11ListPortsResponse\x12\x1d\n\x05ports\x18\x01 \x03(\x0b\x32\x0e.alcor.v1.Port\x12\x30\n\x0bports_links\x18\x02 \x03(\x0b\x32\x0e.alcor.v1.LinkR\x0bports_links\"\x9d\x01\n\x11UpdatePortRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x1c\n\x04port\x18\x02 \x01(\x0b\x32\x0e.alcor.v1.Port\x12<\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\x0bupdate_mask\x12 \n\x0bif_revision\x18\x04 \x01(\x03R\x0bif_revision\"2\n\x12UpdatePortResponse\x12\x1c\n\x04port\x18\x01 \x01(\x0b\x32\x0e.alcor.v1.Port\"A\n\x11\x44\x65letePortRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12 \n\x0bif_revision\x18\x02 \x01(\x03R\x0bif_revision\"\x14\n\x12\x44\x65letePortResponse2\xca\x04\n\x0bPortService\x12\x62\n\x0b\x43reatePorts\x12\x1c.alcor.v1.CreatePortsRequest\x1a\x1d.alcor.v1.CreatePortsResponse\"\x16\x82\xd3\xe4\x93\x02\x10\"\x0b/v2.0/ports:\x01*\x12Y\n\x10\x43reatePortsBatch\x12!.alcor.v1.CreatePortsBatchRequest\x1a\".alcor.v1.CreatePortsBatchResponse\x12X\n\x07GetPort\x12\x18.alcor.v1.GetPortRequest\x1a\x19.alcor.v1.GetPortResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v2.0/ports/{id}\x12Y\n\tListPorts\x12\x1a.alcor.v1.ListPortsRequest\x1a\x1b.alcor.v1.ListPortsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v2.0/ports\x12\x64\n\nUpdatePort\x12\x1b.alcor.v1.UpdatePortRequest\x1a\x1c.alcor.v1.UpdatePortResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x1a\x10/v2.0/ports/{id}:\x01*\x12\x61\n\nDeletePort\x12\x1b.alcor.v1.DeletePortRequest\x1a\x1c.alcor.v1.DeletePortResponse\"\x18\x82\xd3\xe4\x93\x02\x12*\x10/v2.0/ports/{id}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'alcor.v1.port_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_CREATEPORTSCALL_METADATAENTRY']._loaded_options = None
+  _globals['_CREATEPORTSCALL_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_PORTSERVICE'].methods_by_name['CreatePorts']._loaded_options = None
   _globals['_PORTSERVICE'].methods_by_name['CreatePorts']._serialized_options = b'\202\323\344\223\002\020\"\013/v2.0/ports:\001*'
   _globals['_PORTSERVICE'].methods_by_name['GetPort']._loaded_options = None
@@ -46,30 +49,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PORTSERVICE'].methods_by_name['UpdatePort']._serialized_options = b'\202\323\344\223\002\025\032\020/v2.0/ports/{id}:\001*'
   _globals['_PORTSERVICE'].methods_by_name['DeletePort']._loaded_options = None
   _globals['_PORTSERVICE'].methods_by_name['DeletePort']._serialized_options = b'\202\323\344\223\002\022*\020/v2.0/ports/{id}'
-  _globals['_ALLOWEDADDRESSPAIR']._serialized_start=150
-  _globals['_ALLOWEDADDRESSPAIR']._serialized_end=236
-  _globals['_PORT']._serialized_start=239
-  _globals['_PORT']._serialized_end=1304
-  _globals['_CREATEPORTSREQUEST']._serialized_start=1306
-  _globals['_CREATEPORTSREQUEST']._serialized_end=1387
-  _globals['_CREATEPORTSRESPONSE']._serialized_start=1389
-  _globals['_CREATEPORTSRESPONSE']._serialized_end=1471
-  _globals['_GETPORTREQUEST']._serialized_start=1473
-  _globals['_GETPORTREQUEST']._serialized_end=1501
-  _globals['_GETPORTRESPONSE']._serialized_start=1503
-  _globals['_GETPORTRESPONSE']._serialized_end=1550
-  _globals['_LISTPORTSREQUEST']._serialized_start=1553
-  _globals['_LISTPORTSREQUEST']._serialized_end=2223
-  _globals['_LISTPORTSRESPONSE']._serialized_start=2225
-  _globals['_LISTPORTSRESPONSE']._serialized_end=2325
-  _globals['_UPDATEPORTREQUEST']._serialized_start=2328
-  _globals['_UPDATEPORTREQUEST']._serialized_end=2485
-  _globals['_UPDATEPORTRESPONSE']._serialized_start=2487
-  _globals['_UPDATEPORTRESPONSE']._serialized_end=2537
-  _globals['_DELETEPORTREQUEST']._serialized_start=2539
-  _globals['_DELETEPORTREQUEST']._serialized_end=2604
-  _globals['_DELETEPORTRESPONSE']._serialized_start=2606
-  _globals['_DELETEPORTRESPONSE']._serialized_end=2626
-  _globals['_PORTSERVICE']._serialized_start=2629
-  _globals['_PORTSERVICE']._serialized_end=3124
+  _globals['_ALLOWEDADDRESSPAIR']._serialized_start=175
+  _globals['_ALLOWEDADDRESSPAIR']._serialized_end=261
+  _globals['_PORT']._serialized_start=264
+  _globals['_PORT']._serialized_end=1329
+  _globals['_CREATEPORTSREQUEST']._serialized_start=1331
+  _globals['_CREATEPORTSREQUEST']._serialized_end=1412
+  _globals['_CREATEPORTSRESPONSE']._serialized_start=1414
+  _globals['_CREATEPORTSRESPONSE']._serialized_end=1496
+  _globals['_CREATEPORTSBATCHREQUEST']._serialized_start=1498
+  _globals['_CREATEPORTSBATCHREQUEST']._serialized_end=1565
+  _globals['_CREATEPORTSCALL']._serialized_start=1568
+  _globals['_CREATEPORTSCALL']._serialized_end=1740
+  _globals['_CREATEPORTSCALL_METADATAENTRY']._serialized_start=1693
+  _globals['_CREATEPORTSCALL_METADATAENTRY']._serialized_end=1740
+  _globals['_CREATEPORTSBATCHRESPONSE']._serialized_start=1742
+  _globals['_CREATEPORTSBATCHRESPONSE']._serialized_end=1816
+  _globals['_CREATEPORTSOUTCOME']._serialized_start=1818
+  _globals['_CREATEPORTSOUTCOME']._serialized_end=1935
+  _globals['_GETPORTREQUEST']._serialized_start=1937
+  _globals['_GETPORTREQUEST']._serialized_end=1965
+  _globals['_GETPORTRESPONSE']._serialized_start=1967
+  _globals['_GETPORTRESPONSE']._serialized_end=2014
+  _globals['_LISTPORTSREQUEST']._serialized_start=2017
+  _globals['_LISTPORTSREQUEST']._serialized_end=2687
+  _globals['_LISTPORTSRESPONSE']._serialized_start=2689
+  _globals['_LISTPORTSRESPONSE']._serialized_end=2789
+  _globals['_UPDATEPORTREQUEST']._serialized_start=2792
+  _globals['_UPDATEPORTREQUEST']._serialized_end=2949
+  _globals['_UPDATEPORTRESPONSE']._serialized_start=2951
+  _globals['_UPDATEPORTRESPONSE']._serialized_end=3001
+  _globals['_DELETEPORTREQUEST']._serialized_start=3003
+  _globals['_DELETEPORTREQUEST']._serialized_end=3068
+  _globals['_DELETEPORTRESPONSE']._serialized_start=3070
+  _globals['_DELETEPORTRESPONSE']._serialized_end=3090
+  _globals['_PORTSERVICE']._serialized_start=3093
+  _globals['_PORTSERVICE']._serialized_end=3679
 # @@protoc_insertion_point(module_scope)

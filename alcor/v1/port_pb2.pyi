@@ -2,6 +2,7 @@
 from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.rpc import status_pb2 as _status_pb2
 from alcor.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -90,6 +91,41 @@ class CreatePortsResponse(_message.Message):
     port: Port
     ports: _containers.RepeatedCompositeFieldContainer[Port]
     def __init__(self, port: _Optional[_Union[Port, _Mapping]] = ..., ports: _Optional[_Iterable[_Union[Port, _Mapping]]] = ...) -> None: ...
+
+class CreatePortsBatchRequest(_message.Message):
+    __slots__ = ("calls",)
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[CreatePortsCall]
+    def __init__(self, calls: _Optional[_Iterable[_Union[CreatePortsCall, _Mapping]]] = ...) -> None: ...
+
+class CreatePortsCall(_message.Message):
+    __slots__ = ("request", "metadata")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    request: CreatePortsRequest
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, request: _Optional[_Union[CreatePortsRequest, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class CreatePortsBatchResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[CreatePortsOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[CreatePortsOutcome, _Mapping]]] = ...) -> None: ...
+
+class CreatePortsOutcome(_message.Message):
+    __slots__ = ("created", "error")
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    created: CreatePortsResponse
+    error: _status_pb2.Status
+    def __init__(self, created: _Optional[_Union[CreatePortsResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
 
 class GetPortRequest(_message.Message):
     __slots__ = ("id",)

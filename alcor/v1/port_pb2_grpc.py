@@ -42,6 +42,11 @@ class PortServiceStub:
                 request_serializer=alcor_dot_v1_dot_port__pb2.CreatePortsRequest.SerializeToString,
                 response_deserializer=alcor_dot_v1_dot_port__pb2.CreatePortsResponse.FromString,
                 _registered_method=True)
+        self.CreatePortsBatch = channel.unary_unary(
+                '/alcor.v1.PortService/CreatePortsBatch',
+                request_serializer=alcor_dot_v1_dot_port__pb2.CreatePortsBatchRequest.SerializeToString,
+                response_deserializer=alcor_dot_v1_dot_port__pb2.CreatePortsBatchResponse.FromString,
+                _registered_method=True)
         self.GetPort = channel.unary_unary(
                 '/alcor.v1.PortService/GetPort',
                 request_serializer=alcor_dot_v1_dot_port__pb2.GetPortRequest.SerializeToString,
@@ -71,6 +76,16 @@ class PortServiceServicer:
 
     def CreatePorts(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePortsBatch(self, request, context):
+        """Independent CreatePorts calls in one: what the gateway sends for single
+        POSTs that arrive while earlier ones are in flight. Each call keeps its
+        caller's context and succeeds or fails alone, its outcome in its place;
+        unlike a bulk, nothing is atomic across calls. Not on the REST API.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -106,6 +121,11 @@ def add_PortServiceServicer_to_server(servicer, server):
                     servicer.CreatePorts,
                     request_deserializer=alcor_dot_v1_dot_port__pb2.CreatePortsRequest.FromString,
                     response_serializer=alcor_dot_v1_dot_port__pb2.CreatePortsResponse.SerializeToString,
+            ),
+            'CreatePortsBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePortsBatch,
+                    request_deserializer=alcor_dot_v1_dot_port__pb2.CreatePortsBatchRequest.FromString,
+                    response_serializer=alcor_dot_v1_dot_port__pb2.CreatePortsBatchResponse.SerializeToString,
             ),
             'GetPort': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPort,
@@ -157,6 +177,33 @@ class PortService:
             '/alcor.v1.PortService/CreatePorts',
             alcor_dot_v1_dot_port__pb2.CreatePortsRequest.SerializeToString,
             alcor_dot_v1_dot_port__pb2.CreatePortsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePortsBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/alcor.v1.PortService/CreatePortsBatch',
+            alcor_dot_v1_dot_port__pb2.CreatePortsBatchRequest.SerializeToString,
+            alcor_dot_v1_dot_port__pb2.CreatePortsBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,
