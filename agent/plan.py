@@ -304,6 +304,10 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
     fdb, arp, vpcs = dict(old_plan.fdb), dict(old_plan.arp), plan.vpcs
     copied: set = set()
     changes = []
+    # (VPC, MAC) of every neighbor the new state holds, made on the first
+    # removal: a walk of all of them per removal made removing a VPC's
+    # ports quadratic on every host of it.
+    macs_held: set | None = None
 
     def tables(vpc_id: str, subnet_id: str) -> tuple[dict, dict]:
         key = (vpc_id, subnet_id)
@@ -327,7 +331,9 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
             by_mac, by_ip = tables(old.vpc_id, old.subnet_id)
             if by_mac.get(old.mac) is not old or by_ip.get(old.ip) is not old:
                 return False
-            if any(n.mac == old.mac and n.vpc_id == old.vpc_id for n in state.neighbors.values()):
+            if macs_held is None:
+                macs_held = {(n.vpc_id, n.mac) for n in state.neighbors.values()}
+            if (old.vpc_id, old.mac) in macs_held:
                 return False  # the MAC stays, with another address of its port
             del by_mac[old.mac]
             del by_ip[old.ip]

@@ -25,3 +25,12 @@ def test_bench_quick_completes_without_errors(tmp_path):
     assert results["resync"]["ports"] == 1000
     assert results["grpc_bulk"]["ports"] == 100 and results["grpc_bulk"]["etcd_txns"] > 0
     assert results["floor"]["write_keys"] == 1000
+
+
+def test_agent_bench_completes():
+    """python -m agent.bench at a small scale: it adds and removes every
+    neighbor through the real agent (run() checks the removals applied)."""
+    r = subprocess.run([sys.executable, "-m", "agent.bench", "--held", "200", "--per", "20",
+                        "--messages", "5"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "add" in r.stdout and "remove" in r.stdout and "us per neighbor" in r.stdout
