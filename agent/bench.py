@@ -5,6 +5,7 @@ Agent and the recording data plane. Prints microseconds per message and per
 neighbor, for each phase.
 
   python -m agent.bench --held 5000 --per 200
+  python -m agent.bench --held 1500 --per 10 --messages 100 --routers
 
 In `alcor bench` the simulated hosts apply about a million neighbor entries
 for a bulk after throughput; this isolates that work from gRPC and svc_dpm.
@@ -28,7 +29,8 @@ CREATE, DELETE = gs.OPERATION_CREATE, gs.OPERATION_DELETE
 class Fleet:
     """The VPCs, subnets and ports of one host, and neighbors numbered 0, 1, ..."""
 
-    def __init__(self, vpcs: int, ports: int):
+    def __init__(self, vpcs: int, ports: int, routers: bool = False):
+        self.routers = routers
         self.vpcs = [str(uuid.uuid4()) for _ in range(vpcs)]
         self.subnets = [str(uuid.uuid4()) for _ in range(vpcs)]
         self.ports = ports
@@ -63,6 +65,11 @@ class Fleet:
                         mac_address=self.mac(900_000 + p), admin_state_up=True, revision=1,
                         fixed_ips=[common_pb2.FixedIp(subnet_id=self.subnets[v],
                                                       ip_address=self.ip(v, 60_000 + p))])
+        if self.routers:  # each VPC's subnet on a router of its own
+            for v, (vpc, sub) in enumerate(zip(self.vpcs, self.subnets)):
+                m.routers.add(operation=CREATE, id=f"router-{v}", vpc_id=vpc, revision=1,
+                              gateway_mac="fa:16:3f:00:00:01", interfaces=[gs.RouterInterface(
+                                  subnet_id=sub, cidr=f"10.{v}.0.0/16", gateway_ip=f"10.{v}.0.1")])
         m.neighbors.extend(self.neighbor(n, CREATE, 1) for n in range(held))
         return m
 
@@ -73,8 +80,9 @@ class Fleet:
         return m
 
 
-async def run(held: int, per: int, messages: int, vpcs: int, ports: int) -> dict:
-    fleet = Fleet(vpcs, ports)
+async def run(held: int, per: int, messages: int, vpcs: int, ports: int,
+              routers: bool = False) -> dict:
+    fleet = Fleet(vpcs, ports, routers)
     agent = Agent("h", RecordingDataPlane("h", "172.31.250.250"))
     await agent.handle_goal_states([fleet.full(held)])
     added = range(held, held + per * messages)
@@ -102,10 +110,12 @@ def main(argv=None) -> None:
     p.add_argument("--messages", type=int, default=20)
     p.add_argument("--vpcs", type=int, default=10)
     p.add_argument("--ports", type=int, default=14, help="the host's own ports")
+    p.add_argument("--routers", action="store_true", help="every VPC's subnet on a router")
     a = p.parse_args(argv)
     collector.tune()  # as in the simulated hosts' processes
-    out = asyncio.run(run(a.held, a.per, a.messages, a.vpcs, a.ports))
-    print(f"host holding {a.held:,} neighbors in {a.vpcs} VPCs, {a.messages} DELTAs of {a.per} each:")
+    out = asyncio.run(run(a.held, a.per, a.messages, a.vpcs, a.ports, a.routers))
+    print(f"host holding {a.held:,} neighbors in {a.vpcs} VPCs{' with routers' if a.routers else ''}, "
+          f"{a.messages} DELTAs of {a.per} each:")
     for phase, (per_msg, per_entry) in out.items():
         print(f"  {phase:<7} {per_msg:9.0f} us per message  {per_entry:6.2f} us per neighbor")
 

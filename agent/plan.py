@@ -19,12 +19,13 @@ Neighbors are kept as the model's own objects, grouped per VPC, so compiling
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import ipaddress
 import socket
 import weakref
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from agent import firewall, naming
 from agent.dataplane import Outcome, Status
@@ -72,6 +73,9 @@ class RouterPlan:
     # is static in the router.
     neighbors: dict[str, Neighbor]
     revision: int = 0
+    # Whether two neighbors of the attached subnets had one address (the
+    # last one won): only a whole build settles which wins after a change.
+    duplicates: bool = False
 
 
 @dataclass
@@ -162,21 +166,53 @@ def _port_plan(port: Port, vpc: VpcPlan, state: HostState, nets: _Networks) -> P
         subnets=tuple(dict.fromkeys(f.subnet_id for f in port.fixed_ips)))
 
 
-def _router_plan(router: Router, vpc: VpcPlan, state: HostState) -> RouterPlan:
+def _routes_to(router: Router) -> Callable[[Neighbor], bool]:
+    """Whether a neighbor of the router's VPC is in one of its attached
+    subnets (by subnet, or by address when the neighbor names none)."""
     attached = {i.subnet_id for i in router.interfaces}
     nets = [ipaddress.ip_network(i.cidr) for i in router.interfaces]
+    return lambda n: n.subnet_id in attached or (
+        not n.subnet_id and any(ipaddress.ip_address(n.ip) in net for net in nets))
+
+
+def _router_plan(router: Router, vpc: VpcPlan, state: HostState) -> RouterPlan:
+    routed = _routes_to(router)
     neighbors = {}
+    matched = 0
     for n in state.neighbors.values():
-        if n.vpc_id != router.vpc_id:
-            continue
-        if n.subnet_id in attached or (
-                not n.subnet_id and any(ipaddress.ip_address(n.ip) in net for net in nets)):
+        if n.vpc_id == router.vpc_id and routed(n):
             neighbors[n.ip] = n
+            matched += 1
     return RouterPlan(
         router_id=router.id, vpc_id=router.vpc_id, bridge=vpc.bridge,
         veth_host=naming.router_host_name(router.id), mac=router.gateway_mac,
         addresses=tuple((i.gateway_ip, i.prefixlen) for i in router.interfaces),
-        neighbors=neighbors, revision=router.revision)
+        neighbors=neighbors, revision=router.revision, duplicates=matched != len(neighbors))
+
+
+def _routers_from(plan: HostPlan, state: HostState, old_plan: HostPlan, changes: list) -> bool:
+    """The previous plan's router plans, with the neighbor changes applied to
+    the routers of their VPCs (the routers themselves are the previous
+    state's, gateway entries and all). False when only a whole build is
+    exact: two neighbors of one address."""
+    if any(rp.duplicates for rp in old_plan.routers.values()):
+        return False
+    touched = {n.vpc_id for pair in changes for n in pair if n is not None}
+    routers = dict(old_plan.routers)
+    for rid, rp in old_plan.routers.items():
+        if rp.vpc_id not in touched:
+            continue
+        routed, neighbors = _routes_to(state.routers[rid]), dict(rp.neighbors)
+        for old, new in changes:
+            if old is not None and old.vpc_id == rp.vpc_id and neighbors.get(old.ip) is old:
+                del neighbors[old.ip]
+            if new is not None and new.vpc_id == rp.vpc_id and routed(new):
+                if new.ip in neighbors:
+                    return False
+                neighbors[new.ip] = new
+        routers[rid] = dataclasses.replace(rp, neighbors=neighbors)
+    plan.routers = routers
+    return True
 
 
 def compile_plan(state: HostState, previous: tuple[HostState, HostPlan] | None = None
@@ -233,6 +269,8 @@ def compile_plan(state: HostState, previous: tuple[HostState, HostPlan] | None =
             plan.invalid.append(_invalid(Kind.ROUTER, router.id, f"VPC {router.vpc_id} is not "
                                          "in the goal state", router.revision))
             continue
+        if router.id in plan.routers:
+            continue  # carried over from the previous plan (_neighbors_from), gateway entries too
         if router.interfaces:
             plan.routers[router.id] = _router_plan(router, vpc, state)
             # The ports of an attached subnet know their gateway's MAC
@@ -285,8 +323,10 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
     changed). False when that is not exact, and they are to be built whole:
     a VPC that holds neighbors went or changed, routers are involved, an
     entry is or was invalid, an address or MAC is shared by two entries."""
-    if state.routers or old_state.routers or old_plan.invalid_neighbors:
+    if old_plan.invalid_neighbors:
         return False
+    if state.routers is not old_state.routers and (state.routers or old_state.routers):
+        return False  # routers changed: their gateway entries with them
     if state.vpcs is not old_state.vpcs:
         # A VPC added is no reason: no valid neighbor could name it before
         # (there were none invalid). One removed or with another VNI makes
@@ -296,7 +336,7 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
             if now is None or was is None or now.vni != was.vni:
                 return False
     if state.neighbors is old_state.neighbors:
-        plan.fdb, plan.arp = old_plan.fdb, old_plan.arp
+        plan.fdb, plan.arp, plan.routers = old_plan.fdb, old_plan.arp, dict(old_plan.routers)
         plan.previous = weakref.ref(old_plan)
         return True
     if not state.based_on(old_state):
@@ -344,6 +384,8 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
             by_mac[new.mac] = new
             by_ip[new.ip] = new
         changes.append((old, new))
+    if state.routers and not _routers_from(plan, state, old_plan, changes):
+        return False
     for vpc_id in [k for k in copied if isinstance(k, str)]:
         if not fdb[vpc_id]:
             del fdb[vpc_id]

@@ -280,19 +280,33 @@ def await_(coro):
 def _tables(plan):
     fdb = {v: dict(e) for v, e in plan.fdb.items()}
     arp = {v: {s: dict(e) for s, e in per.items()} for v, per in plan.arp.items()}
-    return fdb, arp, sorted((o.kind, o.id, o.reason) for o in plan.invalid), plan.filters
+    return (fdb, arp, sorted((o.kind, o.id, o.reason) for o in plan.invalid), plan.filters,
+            plan.routers)
 
 
-@pytest.mark.parametrize("seed", range(8))
+def _router(op=gs.OPERATION_CREATE, subnets=("sa",), revision=0) -> gs.RouterState:
+    cidrs = {"sa": "10.0.0.0/24", "sb": "10.0.1.0/24"}
+    return gs.RouterState(operation=op, id="r1", vpc_id=A, gateway_mac="fa:16:3f:00:00:01",
+                          revision=revision, interfaces=[
+                              gs.RouterInterface(subnet_id=s, cidr=cidrs[s], gateway_ip=cidrs[s][:-4] + "1")
+                              for s in subnets])
+
+
+@pytest.mark.parametrize("seed", range(12))
 def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
-    """The cache updates neighbor tables and keeps filters from the previous
-    plan; whatever sequence of DELTAs (adds, moves, deletes, a port's second
-    address, an entry of an unknown VPC, VPCs added, removed or renumbered),
-    the outcome is the whole compile's."""
+    """The cache updates neighbor tables and router plans and keeps filters
+    from the previous plan; whatever sequence of DELTAs (adds, moves,
+    deletes, a port's second address, an entry of an unknown VPC, VPCs added,
+    removed or renumbered, a router on some subnets, changed or removed), the
+    outcome is the whole compile's."""
     import random
     rng = random.Random(seed)
     cache, state = PlanCache(), base_state()
-    state = apply_goal_state(state, delta(5, 6, vpcs=[vpc(B, 1002)]))
+    first = delta(5, 6, vpcs=[vpc(B, 1002)])
+    routed = seed % 3 != 0  # a third of the runs without a router
+    if routed:
+        first.routers.append(_router())
+    state = apply_goal_state(state, first)
     cache.get(state)
     driver = RecordingDataPlane("h", "192.168.0.3")
     await_(driver.reconcile(state))
@@ -320,7 +334,12 @@ def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
             # removed or given another VNI (its neighbors turn invalid).
             vpc_ops = [rng.choice([vpc(f"vpc-new{rev}", 3000 + rev), vpc(B, 1002, op=DELETE),
                                    vpc(B, rng.choice([1002, 1003]), op=UPDATE), vpc(B, 1002)])]
-        state = apply_goal_state(state, delta(rev, rev + 1, neighbors=ops, vpcs=vpc_ops))
+        msg = delta(rev, rev + 1, neighbors=ops, vpcs=vpc_ops)
+        if routed and rng.random() < 0.1:
+            msg.routers.append(rng.choice([_router(subnets=("sa", "sb"), revision=rev),
+                                           _router(subnets=("sa",), revision=rev),
+                                           _router(op=DELETE)]))
+        state = apply_goal_state(state, msg)
         rev += 1
         assert _tables(cache.get(state)) == _tables(compile_plan(state))
         # The recording driver applies the changes to its entries; a fresh
@@ -329,6 +348,34 @@ def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
         fresh = RecordingDataPlane("h", "192.168.0.3")
         await_(fresh.reconcile(state))
         assert (driver.fdb, driver.arp) == (fresh.fdb, fresh.arp)
+
+
+def test_a_router_plan_follows_neighbor_changes_without_a_whole_build():
+    """With a router on the host, a neighbor update changes the router's
+    plan in place of a whole compile; two neighbors of one address (the one
+    naming no subnet, found by address) leave it to the whole build, which
+    settles which one the router holds."""
+    cache, state = PlanCache(), base_state()
+    first = delta(5, 6)
+    first.routers.append(_router())
+    state = apply_goal_state(state, first)
+    cache.get(state)
+    add = delta(6, 7, neighbors=[neighbor("n5", A, "10.0.0.50", "fa:16:3e:00:00:50", "192.168.0.4", 1001,
+                                          subnet_id="sa")])
+    state = apply_goal_state(state, add)
+    plan = cache.get(state)
+    assert plan.previous is not None and [n.port_id for _, n in plan.neighbor_changes] == ["n5"]
+    assert plan.routers["r1"].neighbors["10.0.0.50"].port_id == "n5"
+    assert _tables(plan) == _tables(compile_plan(state))
+    # n6 has n5's address and names no subnet: the router holds one of them.
+    state = apply_goal_state(state, delta(7, 8, neighbors=[
+        neighbor("n6", A, "10.0.0.50", "fa:16:3e:00:00:51", "192.168.0.5", 1001)]))
+    assert _tables(cache.get(state)) == _tables(compile_plan(state))
+    for gone in ("n5", "n6"):  # whichever goes, the other is what a whole build gives
+        s2 = apply_goal_state(state, delta(8, 9, neighbors=[neighbor(gone, A, "", "", "", 0, op=DELETE)]))
+        fresh = PlanCache()
+        fresh.get(state)
+        assert _tables(fresh.get(s2)) == _tables(compile_plan(s2))
 
 
 def test_a_vpc_added_keeps_the_neighbor_tables_incremental():
