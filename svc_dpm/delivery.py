@@ -48,7 +48,9 @@ log = logging.getLogger("alcor.svc_dpm.delivery")
 PACE_GROWTH = 4
 MAX_INTERVAL = 2.0
 OWN_QUIET = 1.0  # seconds without a push of its own ports: a new one goes at once
-URGENT_TXN_PORTS = 8  # at most this many ports in a transaction: not a bulk
+# At most this many ports in a transaction: single creates, not a bulk's
+# (svc_port/reserved.TXN_PORTS packs them up to it).
+URGENT_TXN_PORTS = 32
 SETTLE = 0.2  # seconds without watched changes that end pacing
 FAN_QUIET = 3.0
 ROUND_SLICE = 0.002  # seconds of a round's pushes between turns of the event loop

@@ -11,7 +11,8 @@ from runtime import keys, reservation
 from runtime.errors import reason_of
 from runtime.store import Absent, At, Delete, Holds, Put, StoreConflict, Unit, merge
 from svc_port.held import Chain, Held
-from svc_port.reserved import chunks
+from svc_dpm.delivery import URGENT_TXN_PORTS
+from svc_port.reserved import TXN_PORTS, chunks
 from tests.test_core_concurrency import allocated_bits
 from tests.test_core_resources import new_network, new_subnet, uid
 
@@ -26,12 +27,18 @@ from tests.test_core_resources import new_network, new_subnet, uid
     ([(0, (10, 120, 1)), (1, (10, 9, 1)), (2, (10, 1, 1))], [[0], [1, 2]], []),
     ([(0, (129, 1, 1)), (1, (1, 1, 1))], [[1]], [0]),
     ([(0, (1, 200, 1)), (1, (128, 128, 1))], [[1]], [0]),
-    # At most MAX_PORTS ports a transaction, so svc_dpm delivers them at once.
-    ([(i, (5, 5, 1)) for i in range(10)], [list(range(8)), [8, 9]], []),
-    ([(0, (5, 5, 3)), (1, (5, 5, 6)), (2, (5, 5, 2))], [[0], [1, 2]], []),
+    # At most TXN_PORTS ports a transaction, so svc_dpm delivers them at once.
+    ([(i, (1, 1, 1)) for i in range(TXN_PORTS + 2)],
+     [list(range(TXN_PORTS)), [TXN_PORTS, TXN_PORTS + 1]], []),
+    ([(0, (5, 5, TXN_PORTS - 5)), (1, (5, 5, 6)), (2, (5, 5, 2))], [[0], [1, 2]], []),
 ])
 def test_calls_are_packed_in_order_into_transactions(sized, want_chunks, want_alone):
     assert chunks(sized) == (want_chunks, want_alone)
+
+
+def test_svc_dpm_delivers_a_transaction_of_single_creates_at_once():
+    # What svc_port packs singles up to is what svc_dpm takes for singles.
+    assert TXN_PORTS == URGENT_TXN_PORTS
 
 
 def test_a_reservation_crosses_the_wire_unchanged():
