@@ -11,9 +11,15 @@ hosts' changes (neighbors, members). On each track, after a push the host
 waits an interval that starts at min_interval and grows fourfold up to
 MAX_INTERVAL while pushes keep coming, and starts over once the track has
 been quiet. So a host's own new port goes out at once unless its own ports
-are part of a burst, fan-out never delays it, and a bulk create reaches each
-host in a number of messages that grows with the log of its duration, not
-with its ports.
+are part of a burst, and fan-out never delays it.
+
+A bulk create (transactions of more than URGENT_TXN_PORTS ports) is held on
+the fan-out track while it lands: no host hears of it until no bulk
+transaction has come for SETTLE seconds, or until MAX_INTERVAL after the bulk
+began or after the host's last push, whichever is later. So each host gets
+one message per bulk (one per MAX_INTERVAL of a longer one) with all its new
+ports and neighbors, not a message per round while etcd still takes the
+rest, and those rounds no longer take the CPU the writes need.
 
 Durability: the desired state of every host is a pure function of what etcd
 holds (the ports and what they reference), and a reconnecting agent states
@@ -106,6 +112,10 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
         self._fan: dict[str, tuple[float, float]] = {}
         # Hosts whose own ports changed since their last push.
         self._urgent: set[str] = set()
+        # Whether a bulk is landing (its last transaction came less than
+        # SETTLE ago), since when, and when its last transaction came.
+        self._bulk_landing = False
+        self._bulk_since = self._bulk_last = 0.0
 
     # --- the watch side ------------------------------------------------------
 
@@ -135,6 +145,11 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
             asyncio.get_running_loop().call_later(SETTLE, self._flush_if_quiet)
         hosts, nets, deleted = self.snap.apply(changes, revision)
         per_txn = Counter(c.mod_revision for c in changes if c.key.startswith(PORTS))
+        if any(n > URGENT_TXN_PORTS for n in per_txn.values()):
+            self._bulk_last = time.monotonic()
+            if not self._bulk_landing:
+                self._bulk_landing, self._bulk_since = True, self._bulk_last
+            asyncio.get_running_loop().call_later(SETTLE, self._end_bulk_if_landed)
         for c in changes:
             if c.value is not None and c.key.startswith(PORTS):
                 p = self.snap.ports.get(c.key[len(PORTS):].decode())
@@ -144,8 +159,8 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                 # host that connects later finds its ports ready.
                 port_state(self.snap, p)
                 # A port of a small transaction is someone's single create,
-                # waited on; a bulk's ports arrive 128 a transaction and are
-                # paced with the fan-out, so a bulk costs a host a few messages.
+                # waited on; a bulk's ports arrive 128 a transaction and go
+                # with the fan-out, held until the bulk has landed.
                 if p.binding_host_id in self.streams and per_txn[c.mod_revision] <= URGENT_TXN_PORTS:
                     self._urgent.add(p.binding_host_id)
         for n in nets:
@@ -187,6 +202,8 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
                     track = self._own if own else self._fan
                     interval, last = track.get(host, (0.0, -1e9))
                     wait = last + interval - started
+                    if not own and self._bulk_landing:
+                        wait = max(wait, max(last, self._bulk_since) + MAX_INTERVAL - started)
                     if host in self._flushed:
                         self._flushed.discard(host)
                         wait = 0
@@ -224,6 +241,17 @@ class Delivery(goalstate_pb2_grpc.GoalStateServiceServicer):
     def _flush_if_quiet(self) -> None:
         if time.monotonic() - self._last_change < SETTLE * 0.99:
             return  # more came since: a later timer checks again
+        self._bulk_landing = False
+        self._flush()
+
+    def _end_bulk_if_landed(self) -> None:
+        """Ends a bulk SETTLE seconds after its last transaction, even while
+        other changes keep coming, and pushes what it held."""
+        if self._bulk_landing and time.monotonic() - self._bulk_last >= SETTLE * 0.99:
+            self._bulk_landing = False
+            self._flush()
+
+    def _flush(self) -> None:
         for host in list(self._deferred):
             self._deferred.discard(host)
             self._flushed.add(host)

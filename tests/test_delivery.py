@@ -164,3 +164,29 @@ async def test_bulk_reaches_each_host_in_few_messages(api, cluster):
     finally:
         for c in clients:
             await c.close()
+
+
+async def test_a_bulk_is_held_until_it_has_landed(api, cluster):
+    """Four bulk creates in a row, each one transaction of 100 ports: the
+    hosts hear of none of them until the last has landed, then get all of
+    it in one message (pushing at each transaction gave 20 ports first)."""
+    hosts = await register_hosts(api, 5)
+    clients = [StreamClient(cluster.address("svc_dpm"), h) for h in hosts]
+    try:
+        for c in clients:
+            await c.next()  # the FULL state on connect
+        n = await new_network(api)
+        await new_subnet(api, n.id, "10.63.0.0/22")
+        created = []
+        for _ in range(4):
+            r = await api.ports.CreatePorts(port_pb2.CreatePortsRequest(ports=[
+                port_pb2.Port(network_id=n.id, binding_host_id=hosts[i % 5]) for i in range(100)]))
+            created += r.ports
+            await asyncio.sleep(0.01)
+        for c, h in zip(clients, hosts):
+            m = await c.next()
+            assert {p.id for p in m.ports} == {p.id for p in created if p.binding_host_id == h}
+            assert len(m.neighbors) == 320  # the other hosts' ports, in the same message
+    finally:
+        for c in clients:
+            await c.close()
