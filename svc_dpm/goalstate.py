@@ -8,6 +8,7 @@ host of the VPC (built once per change of the VPC, not once per host)."""
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -335,29 +336,46 @@ class TableDeltas:
     def table_bytes(self, old: list | None, new: list | None, host: str) -> bytes:
         """What changed in a VPC's table for `host`, encoded as neighbors
         fields: one string of bytes shared by every host of the VPC that no
-        change lives on or is meant for alone (nearly all of them), instead
-        of one lookup per entry per host."""
+        change lives on or is meant for alone (nearly all of them). A host
+        that some changes live on gets that string without their span (they
+        are next to each other: see between), and what is meant for it
+        alone: in a bulk every host has ports of its own in each VPC it
+        joins, and picking its entries one by one was a tenth of svc_dpm."""
         hit = self._table_bytes.get(old, new)
         if hit is MISSING:
-            changes = self.between(old, new)
-            own = frozenset(only or skip for skip, only, _ in changes)
-            shared = b"".join(self.encoded("neighbors", e) for _, only, e in changes if not only)
-            hit = self._table_bytes.put((own, shared), old, new)
-        own, shared = hit
-        if host not in own:
+            parts: list[bytes] = []
+            spans: dict[str, tuple[int, int]] = {}  # host -> its entries' span in `shared`
+            alone: dict[str, list[bytes]] = {}
+            at = 0
+            for skip, only, e in self.between(old, new):
+                data = self.encoded("neighbors", e)
+                if only:
+                    alone.setdefault(only, []).append(data)
+                    continue
+                spans[skip] = (spans.get(skip, (at,))[0], at + len(data))
+                parts.append(data)
+                at += len(data)
+            hit = self._table_bytes.put((b"".join(parts), spans, {
+                h: b"".join(entries) for h, entries in alone.items()}), old, new)
+        shared, spans, alone = hit
+        span = spans.get(host)
+        if span is None and host not in alone:
             return shared
-        return b"".join(self.encoded("neighbors", e) for skip, only, e in self.between(old, new)
-                        if _goes_to(host, skip, only))
+        start, end = span or (0, 0)
+        return shared[:start] + shared[end:] + alone.get(host, b"")
 
     def between(self, old: list | None, new: list | None) -> list[tuple[str, str, gs.NeighborState]]:
         """(skip_host, only_host, entry with its operation) for what changed:
         an entry goes to every host of the VPC but the one it lives on
-        (skip_host), or, when only_host is set, to that host alone."""
+        (skip_host), or, when only_host is set, to that host alone. Ordered
+        by skip_host, the entries for one host alone last (no host gets two
+        entries of one key, so the order means nothing to an agent)."""
         hit = self._tables.get(old, new)
         if hit is not MISSING:
             return hit
         before = {k: (h, e) for k, h, e in old or ()}
         out: list[tuple[str, str, gs.NeighborState]] = []
+        alone: list[tuple[str, str, gs.NeighborState]] = []
         seen = set()
         for k, h, e in new or ():
             seen.add(k)
@@ -369,11 +387,12 @@ class TableDeltas:
                 if prev[0] != h:
                     # The port moved to host h: h had it as a neighbor and
                     # must drop it (its old host gets the UPDATE above).
-                    out.append(("", h, _as(prev[1], DELETE)))
+                    alone.append(("", h, _as(prev[1], DELETE)))
         for k, (h, e) in before.items():
             if k not in seen:
                 out.append((h, "", _as(e, DELETE)))
-        return self._tables.put(out, old, new)
+        out.sort(key=_skip_host)
+        return self._tables.put(out + alone, old, new)
 
 
 def delta_parts(host: str, old: HostState, new: HostState,
@@ -387,6 +406,9 @@ def delta_parts(host: str, old: HostState, new: HostState,
         parts += [("neighbors", e) for skip, only, e in deltas.between(t_old, t_new)
                   if _goes_to(host, skip, only)]
     return parts
+
+
+_skip_host = operator.itemgetter(0)
 
 
 def _goes_to(host: str, skip: str, only: str) -> bool:

@@ -301,3 +301,49 @@ def test_a_vpc_table_change_is_encoded_once_for_the_hosts_it_does_not_live_on():
         data = delta_response(h, before[h], after, 10, 11, deltas)
         assert gs.StreamGoalStatesResponse.FromString(data).goal_state == \
             delta_message(h, before[h], after, 10, 11), h
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_each_host_gets_exactly_the_table_changes_meant_for_it(seed):
+    """Random changes to a VPC's table over five hosts (ports added, changed,
+    removed and moved between hosts): each host's bytes hold what
+    between() says goes to it, no more, no fewer, whether it got the string
+    shared by all or that string without its own span."""
+    import random
+
+    from svc_dpm.goalstate import TableDeltas, _goes_to
+
+    rnd = random.Random(seed)
+    hosts = [f"h{i}" for i in range(5)]
+
+    def entry(pid, host, rev):
+        return gs.NeighborState(operation=gs.OPERATION_CREATE, port_id=pid, vpc_id="vpc1",
+                                ip_address=f"10.0.{int(pid[1:]) // 250}.{int(pid[1:]) % 250 + 2}",
+                                host_ip=f"192.168.0.{hosts.index(host) + 1}", revision=rev)
+
+    old_ports = {f"p{i}": rnd.choice(hosts) for i in range(rnd.randrange(0, 40))}
+    new_ports = {}
+    for pid, host in old_ports.items():
+        fate = rnd.random()
+        if fate < 0.6:
+            new_ports[pid] = (host, 1)  # unchanged
+        elif fate < 0.75:
+            new_ports[pid] = (host, 2)  # changed in place
+        elif fate < 0.9:
+            new_ports[pid] = (rnd.choice(hosts), 2)  # moved (or not)
+    for i in range(40, 40 + rnd.randrange(0, 40)):
+        new_ports[f"p{i}"] = (rnd.choice(hosts), 1)
+    built = {pid: entry(pid, host, 1) for pid, host in old_ports.items()}
+    old = [(pid, host, built[pid]) for pid, host in old_ports.items()]
+    new = [(pid, host, built[pid] if rev == 1 and old_ports.get(pid) == host else entry(pid, host, rev))
+           for pid, (host, rev) in new_ports.items()]
+    rnd.shuffle(new)
+    deltas = TableDeltas()
+    changes = deltas.between(old, new)
+    shared = deltas.table_bytes(old, new, "nobody")
+    for h in hosts:
+        want = [e for skip, only, e in changes if _goes_to(h, skip, only)]
+        got = list(gs.HostGoalState.FromString(deltas.table_bytes(old, new, h)).neighbors)
+        assert got == want, h
+        if not any(h in (skip, only) for skip, only, _ in changes):
+            assert deltas.table_bytes(old, new, h) is shared
