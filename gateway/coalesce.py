@@ -30,6 +30,7 @@ from runtime import context, tracing
 from runtime.batcher import GroupCommit
 from runtime.context import IDEMPOTENCY_KEY
 
+
 @dataclass(slots=True)
 class _Call:
     request: Message

@@ -11,6 +11,7 @@ without a deadline the default one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 
@@ -28,22 +29,29 @@ async def _abort(ctx: grpc.aio.ServicerContext, err: AlcorError):
     await ctx.abort_with_status(to_status(err))
 
 
+@contextlib.contextmanager
+def _serving(method: str, metadata: Mapping[str, str]):
+    """A unary call being served: its caller's context (from `metadata`)
+    current, inside a SERVER span in its caller's trace."""
+    token = context.activate(context.from_metadata(metadata))
+    try:
+        with tracing.tracer().start_as_current_span(
+            method, context=tracing.extract(metadata.items()), kind=trace.SpanKind.SERVER
+        ):
+            yield
+    finally:
+        context.reset(token)
+
+
 def _wrap_unary(behavior, method: str):
     async def handler(request, ctx: grpc.aio.ServicerContext):
-        md = ctx.invocation_metadata() or ()
-        token = context.activate(context.from_metadata(dict(md)))
-        try:
-            with tracing.tracer().start_as_current_span(
-                method, context=tracing.extract(md), kind=trace.SpanKind.SERVER
-            ):
-                try:
-                    return await behavior(request, ctx)
-                except (grpc.aio.AbortError, asyncio.CancelledError):
-                    raise
-                except Exception as e:
-                    await _abort(ctx, _domain_error(method, e))
-        finally:
-            context.reset(token)
+        with _serving(method, dict(ctx.invocation_metadata() or ())):
+            try:
+                return await behavior(request, ctx)
+            except (grpc.aio.AbortError, asyncio.CancelledError):
+                raise
+            except Exception as e:
+                await _abort(ctx, _domain_error(method, e))
 
     return handler
 
@@ -69,19 +77,13 @@ async def as_own_call(behavior, request, metadata: Mapping[str, str], method: st
     context, a SERVER span in its caller's trace, and its failure as the
     google.rpc.Status a call of its own would have ended with. Returns the
     response or that status."""
-    token = context.activate(context.from_metadata(dict(metadata)))
-    try:
-        with tracing.tracer().start_as_current_span(
-            method, context=tracing.extract(metadata.items()), kind=trace.SpanKind.SERVER
-        ):
-            try:
-                return await behavior(request, ctx)
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:
-                return to_status_proto(_domain_error(method, e))
-    finally:
-        context.reset(token)
+    with _serving(method, dict(metadata)):
+        try:
+            return await behavior(request, ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            return to_status_proto(_domain_error(method, e))
 
 
 def _wrap_stream(behavior, method: str):
