@@ -400,6 +400,18 @@ def _neighbor_key(m: gs_pb2.NeighborState) -> tuple[str, str]:
         return (m.port_id, m.ip_address)
 
 
+def _neighbor_entry_key(n: Neighbor) -> tuple[str, str]:
+    return _shared_key(n.port_id, n.ip)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _shared_key(port_id: str, ip: str) -> tuple[str, str]:
+    """One key tuple per neighbor for all the agents of a process: a tuple
+    per agent per neighbor was most of what the cyclic collector walked in a
+    process of 500 simulated hosts."""
+    return port_id, ip
+
+
 class _Section:
     """One entry family of a message: how to convert, key and report it."""
 
@@ -417,7 +429,7 @@ _SECTIONS = (
     _Section(Kind.VPC, "vpcs", vpc_from, _by_id, _by_id, _by_id),
     _Section(Kind.SUBNET, "subnets", subnet_from, _by_id, _by_id, _by_id),
     _Section(Kind.PORT, "ports", port_from, _by_id, _by_id, _by_id),
-    _Section(Kind.NEIGHBOR, "neighbors", neighbor_from, operator.itemgetter(0, 3),
+    _Section(Kind.NEIGHBOR, "neighbors", neighbor_from, _neighbor_entry_key,
              _neighbor_key, operator.attrgetter("port_id")),
     _Section(Kind.SECURITY_GROUP, "security_groups", security_group_from, _by_id, _by_id,
              _by_id),

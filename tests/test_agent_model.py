@@ -86,6 +86,19 @@ def test_apply_does_not_mutate_the_previous_state():
     assert "p1" in before.ports and before.revision == 5
 
 
+def test_agents_of_one_process_share_their_neighbor_keys():
+    """500 simulated hosts in a process: a key tuple per host per neighbor
+    was what the cyclic collector walked most."""
+    msg = full(1, vpcs=[vpc("vpc-a", 1)], neighbors=[
+        neighbor(f"n{i}", "vpc-a", f"10.0.0.{i}", f"fa:16:3e:00:00:{i:02x}", "192.168.0.2", 1)
+        for i in range(1, 30)])
+    one, two = apply_goal_state(EMPTY, msg), apply_goal_state(EMPTY, gs.HostGoalState.FromString(
+        msg.SerializeToString()))
+    assert one.neighbors.keys() == two.neighbors.keys()
+    shared = {id(k) for k in one.neighbors} & {id(k) for k in two.neighbors}
+    assert len(shared) == len(one.neighbors) == 29
+
+
 # --- out of order ------------------------------------------------------------
 
 @pytest.mark.parametrize("base", [0, 4, 6, 100])
