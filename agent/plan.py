@@ -215,11 +215,13 @@ def _routers_from(plan: HostPlan, state: HostState, old_plan: HostPlan, changes:
     return True
 
 
-def compile_plan(state: HostState, previous: tuple[HostState, HostPlan] | None = None
-                 ) -> HostPlan:
+def compile_plan(state: HostState, previous: tuple[HostState, HostPlan] | None = None,
+                 consume: bool = False) -> HostPlan:
     """The plan of `state`. With the previous state and its plan, a port whose
     entry and subnets are the very same objects keeps its old PortPlan (a
-    delta changes a few entries of thousands; parsing addresses is the cost)."""
+    delta changes a few entries of thousands; parsing addresses is the cost).
+    With `consume`, the previous plan is not used again (PlanCache drops it):
+    its neighbor tables are updated in place and become the new plan's."""
     plan = HostPlan()
     plan.invalid = [_invalid(r.kind, r.id, r.reason, r.revision) for r in state.rejected.values()]
 
@@ -259,7 +261,7 @@ def compile_plan(state: HostState, previous: tuple[HostState, HostPlan] | None =
         plan.ports[port.id] = pp
 
     vpcs = plan.vpcs
-    if not (previous and _neighbors_from(plan, state, old_state, old_plan)):
+    if not (previous and _neighbors_from(plan, state, old_state, old_plan, consume)):
         _all_neighbors(plan, state)
     arp = plan.arp
     _plan_filters(plan, state, old_state, old_plan)
@@ -316,11 +318,15 @@ def _all_neighbors(plan: HostPlan, state: HostState) -> None:
         entries[n.ip] = n
 
 
+_NO_ENTRIES: dict = {}
+
+
 def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
-                    old_plan: HostPlan) -> bool:
+                    old_plan: HostPlan, consume: bool = False) -> bool:
     """The neighbor tables as the previous plan's, updated by the entries
-    the DELTA touched (copy on write per VPC: the previous plan is never
-    changed). False when that is not exact, and they are to be built whole:
+    the DELTA touched: in place when the previous plan is consumed, else
+    copied on write per VPC and subnet (the previous plan stays as it was).
+    False when that is not exact, and they are to be built whole:
     a VPC that holds neighbors went or changed, routers are involved, an
     entry is or was invalid, an address or MAC is shared by two entries."""
     if old_plan.invalid_neighbors:
@@ -341,34 +347,52 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
         return True
     if not state.based_on(old_state):
         return False
-    fdb, arp, vpcs = dict(old_plan.fdb), dict(old_plan.arp), plan.vpcs
-    copied: set = set()
+    # In place: a DELTA of 80 neighbors over 15 VPCs copied (and then freed)
+    # 15 VPCs' tables, 50 entries per entry applied, on every host.
+    fdb, arp = (old_plan.fdb, old_plan.arp) if consume else (dict(old_plan.fdb), dict(old_plan.arp))
+    vpcs = plan.vpcs
+    # Per VPC touched: its MAC table, its per-subnet tables and the subnet
+    # tables made writable so far.
+    touched: dict[str, tuple[dict, dict, dict]] = {}
     changes = []
     # (VPC, MAC) of every neighbor the new state holds, made on the first
     # removal: a walk of all of them per removal made removing a VPC's
     # ports quadratic on every host of it.
     macs_held: set | None = None
 
-    def tables(vpc_id: str, subnet_id: str) -> tuple[dict, dict]:
-        key = (vpc_id, subnet_id)
-        if vpc_id not in copied:
-            copied.add(vpc_id)
-            fdb[vpc_id] = dict(fdb.get(vpc_id, {}))
-            arp[vpc_id] = dict(arp.get(vpc_id, {}))
-        if key not in copied:
-            copied.add(key)
-            arp[vpc_id][subnet_id] = dict(arp[vpc_id].get(subnet_id, {}))
-        return fdb[vpc_id], arp[vpc_id][subnet_id]
+    def tables(vpc_id: str) -> tuple[dict, dict, dict]:
+        t = touched.get(vpc_id)
+        if t is None:
+            if consume:
+                by_mac, per_subnet = fdb.setdefault(vpc_id, {}), arp.setdefault(vpc_id, {})
+                t = touched[vpc_id] = (by_mac, per_subnet, per_subnet)
+            else:
+                fdb[vpc_id] = by_mac = dict(fdb.get(vpc_id, _NO_ENTRIES))
+                arp[vpc_id] = per_subnet = dict(arp.get(vpc_id, _NO_ENTRIES))
+                t = touched[vpc_id] = (by_mac, per_subnet, {})
+        return t
 
+    def subnet_table(t: tuple[dict, dict, dict], subnet_id: str) -> dict:
+        by_ip = t[2].get(subnet_id)
+        if by_ip is None:
+            if consume:
+                by_ip = t[1][subnet_id] = {}
+            else:
+                by_ip = t[2][subnet_id] = t[1][subnet_id] = dict(t[1].get(subnet_id, _NO_ENTRIES))
+        return by_ip
+
+    old_of, new_of = old_state.neighbors.get, state.neighbors.get
+    # The loop every entry of a DELTA goes through on every host: the common
+    # case (an entry added) is written out in line.
     for key in state.touched_neighbors:
-        old, new = old_state.neighbors.get(key), state.neighbors.get(key)
+        old, new = old_of(key), new_of(key)
         if old is new:
             continue
-        for n in (old, new):
-            if n is not None and _invalid_neighbor(n, vpcs) is not None:
-                return False
         if old is not None:
-            by_mac, by_ip = tables(old.vpc_id, old.subnet_id)
+            if _invalid_neighbor(old, vpcs) is not None:
+                return False
+            t = tables(old.vpc_id)
+            by_mac, by_ip = t[0], subnet_table(t, old.subnet_id)
             if by_mac.get(old.mac) is not old or by_ip.get(old.ip) is not old:
                 return False
             if macs_held is None:
@@ -378,15 +402,21 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
             del by_mac[old.mac]
             del by_ip[old.ip]
         if new is not None:
-            by_mac, by_ip = tables(new.vpc_id, new.subnet_id)
-            if new.mac in by_mac or new.ip in by_ip:
+            vpc_id = new.vpc_id
+            vpc = vpcs.get(vpc_id)
+            if vpc is None or vpc.vni != new.vni:
+                return False  # invalid: only a whole build reports it
+            t = touched.get(vpc_id) or tables(vpc_id)
+            by_ip = t[2].get(new.subnet_id) or subnet_table(t, new.subnet_id)
+            by_mac, mac, ip = t[0], new.mac, new.ip
+            if mac in by_mac or ip in by_ip:
                 return False
-            by_mac[new.mac] = new
-            by_ip[new.ip] = new
+            by_mac[mac] = new
+            by_ip[ip] = new
         changes.append((old, new))
     if state.routers and not _routers_from(plan, state, old_plan, changes):
         return False
-    for vpc_id in [k for k in copied if isinstance(k, str)]:
+    for vpc_id in touched:
         if not fdb[vpc_id]:
             del fdb[vpc_id]
         per_subnet = arp[vpc_id]
@@ -464,6 +494,9 @@ class PlanCache:
     def get(self, state: HostState) -> HostPlan:
         if state is not self._state:
             previous = (self._state, self._plan) if self._state is not None else None
-            self._plan = compile_plan(state, previous)
+            # The previous plan is consumed: should compiling fail half way,
+            # the next one starts from nothing.
+            self._state = None
+            self._plan = compile_plan(state, previous, consume=True)
             self._state = state
         return self._plan

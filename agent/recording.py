@@ -40,10 +40,8 @@ class RecordingDataPlane:
         self._failures: dict[tuple[Kind, str], str] = {}
         self._plans = PlanCache()
         # The plan the held entries were last made equal to (None after a
-        # reconcile with failures), and per VPC the entries a plan's tables
-        # ask for, kept while the plan keeps those very tables.
+        # reconcile with failures).
         self._entries_of = None
-        self._per_vpc: dict[str, tuple] = {}
 
     def fail(self, kind: Kind, resource_id: str, reason: str = "injected failure") -> None:
         self._failures[(kind, resource_id)] = reason
@@ -158,25 +156,22 @@ class RecordingDataPlane:
         return count
 
     def _desired_entries(self, plan, vpcs) -> tuple[dict, dict]:
-        """The entries the plan asks for, per VPC (shared: not to be changed).
-        A VPC's are built again only when its tables are not the previous
-        plan's very objects (an incremental plan shares them)."""
+        """The entries the plan asks for, per VPC. Built whole each time: a
+        plan's tables are updated in place by the next one (PlanCache), so
+        no cache can be keyed by their identity."""
         local = self.local_ip
-        fdb, arp, seen = {}, {}, {}
+        fdb, arp = {}, {}
         for vpc_id in vpcs:
-            entries, per_subnet = plan.fdb.get(vpc_id, _NONE), plan.arp.get(vpc_id, _NONE)
-            hit = self._per_vpc.get(vpc_id)
-            if hit is None or hit[0] is not entries or hit[1] is not per_subnet:
-                hit = (entries, per_subnet,
-                       {mac: n.host_ip for mac, n in entries.items() if n.host_ip != local},
-                       {sid: {ip: n.mac for ip, n in e.items()}
-                        for sid, e in per_subnet.items() if e})
-            seen[vpc_id] = hit
-            if hit[2]:
-                fdb[vpc_id] = hit[2]
-            if hit[3]:
-                arp[vpc_id] = hit[3]
-        self._per_vpc = seen
+            entries = plan.fdb.get(vpc_id)
+            if entries:
+                held = {mac: n.host_ip for mac, n in entries.items() if n.host_ip != local}
+                if held:
+                    fdb[vpc_id] = held
+            per_subnet = plan.arp.get(vpc_id)
+            if per_subnet:
+                held = {sid: {ip: n.mac for ip, n in e.items()} for sid, e in per_subnet.items() if e}
+                if held:
+                    arp[vpc_id] = held
         return fdb, arp
 
     @staticmethod

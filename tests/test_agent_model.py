@@ -412,12 +412,25 @@ def test_a_delta_shares_the_sections_it_does_not_touch():
         neighbor("n9", A, "10.0.0.9", "fa:16:3e:00:00:09", "192.168.0.4", 1001)]))
     assert after.ports is state.ports and after.vpcs is state.vpcs
     assert after.neighbors is not state.neighbors and after.based_on(state)
-    cache = PlanCache()
-    before_plan = cache.get(state)
-    plan = cache.get(after)
+    before_plan = compile_plan(state)
+    plan = compile_plan(after, (state, before_plan))
     assert plan.ports["p1"] is before_plan.ports["p1"]
     assert "10.0.0.9" not in before_plan.arp[A][""]  # the previous plan is left as it was
     assert plan.arp[A][""]["10.0.0.9"].port_id == "n9"
+
+
+def test_the_plan_cache_updates_the_plan_it_drops_in_place():
+    """No copy of a VPC's tables per DELTA: the cache never uses the
+    previous plan again."""
+    state = base_state()
+    after = apply_goal_state(state, delta(5, 6, neighbors=[
+        neighbor("n9", A, "10.0.0.9", "fa:16:3e:00:00:09", "192.168.0.4", 1001)]))
+    cache = PlanCache()
+    table = cache.get(state).arp[A][""]
+    plan = cache.get(after)
+    assert plan.arp[A][""] is table and table["10.0.0.9"].port_id == "n9"
+    assert plan.previous is not None and [n.port_id for _, n in plan.neighbor_changes] == ["n9"]
+    assert _tables(plan) == _tables(compile_plan(after))
 
 
 def test_member_list_updates_apply_to_the_list_held():
