@@ -301,21 +301,29 @@ def port_from(m: gs_pb2.PortState) -> Port:
 
 
 def neighbor_from(m: gs_pb2.NeighborState) -> Neighbor:
-    # The hot path of a FULL state (10,000s of entries): read each field once.
+    return keyed_neighbor_from(m)[1]
+
+
+def keyed_neighbor_from(m: gs_pb2.NeighborState) -> tuple[tuple[str, str], Neighbor]:
+    """The entry with its key in the state, (port_id, ip)."""
+    # The hot path of every DELTA and FULL state: read each field once.
     return _neighbor(m.port_id, m.vpc_id, m.subnet_id, m.ip_address, m.mac_address, m.host_ip,
                      m.vni, m.type, m.revision)
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _neighbor(port_id: str, vpc_id: str, subnet_id: str, ip: str, mac: str, host_ip: str,
-              vni: int, type_: int, revision: int) -> Neighbor:
+              vni: int, type_: int, revision: int) -> tuple[tuple[str, str], Neighbor]:
     """Validated once per distinct entry: the same entry reaches an agent
-    again on every FULL state, and every agent of a process shares it."""
+    again on every FULL state, and every agent of a process shares it, key
+    tuple included (a key per agent per neighbor was most of what the
+    cyclic collector walked in a process of 500 simulated hosts)."""
     _required(port_id, "neighbor port_id")
     _required(vpc_id, "neighbor vpc_id")
     kind = NeighborType.L3 if type_ == gs_pb2.NEIGHBOR_TYPE_L3 else NeighborType.L2
-    return Neighbor(port_id, vpc_id, subnet_id, _ip(ip)[1], _mac(mac), _ip(host_ip, "host IP")[1],
-                    _vni(vni), kind, revision)
+    n = Neighbor(port_id, vpc_id, subnet_id, _ip(ip)[1], _mac(mac), _ip(host_ip, "host IP")[1],
+                 _vni(vni), kind, revision)
+    return (n.port_id, n.ip), n
 
 
 # Protocol names Neutron accepts, as nft spells them; numbers pass through.
@@ -400,26 +408,16 @@ def _neighbor_key(m: gs_pb2.NeighborState) -> tuple[str, str]:
         return (m.port_id, m.ip_address)
 
 
-def _neighbor_entry_key(n: Neighbor) -> tuple[str, str]:
-    return _shared_key(n.port_id, n.ip)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _shared_key(port_id: str, ip: str) -> tuple[str, str]:
-    """One key tuple per neighbor for all the agents of a process: a tuple
-    per agent per neighbor was most of what the cyclic collector walked in a
-    process of 500 simulated hosts."""
-    return port_id, ip
-
-
 class _Section:
     """One entry family of a message: how to convert, key and report it."""
 
-    def __init__(self, kind: Kind, field_name: str, convert, entry_key, message_key, report_id):
+    def __init__(self, kind: Kind, field_name: str, convert, entry_key, message_key, report_id,
+                 keyed_convert=None):
         self.kind = kind
         self.field = field_name
         self.convert = convert
         self.entry_key = entry_key  # entry -> key in the state
+        self.keyed_convert = keyed_convert  # message -> (key, entry), where it is cheaper
         self.message_key = message_key  # message -> the same key, without converting
         self.report_id = report_id  # message -> id in a ResourceStatus
 
@@ -429,8 +427,8 @@ _SECTIONS = (
     _Section(Kind.VPC, "vpcs", vpc_from, _by_id, _by_id, _by_id),
     _Section(Kind.SUBNET, "subnets", subnet_from, _by_id, _by_id, _by_id),
     _Section(Kind.PORT, "ports", port_from, _by_id, _by_id, _by_id),
-    _Section(Kind.NEIGHBOR, "neighbors", neighbor_from, _neighbor_entry_key,
-             _neighbor_key, operator.attrgetter("port_id")),
+    _Section(Kind.NEIGHBOR, "neighbors", neighbor_from, operator.itemgetter(0, 3),
+             _neighbor_key, operator.attrgetter("port_id"), keyed_neighbor_from),
     _Section(Kind.SECURITY_GROUP, "security_groups", security_group_from, _by_id, _by_id,
              _by_id),
     # Members report as their group: they are part of what enforcing it takes.
@@ -445,6 +443,7 @@ def _apply_section(section: _Section, messages, entries: dict, rejected: dict, f
                    touched: set | None = None):
     """Applies one section's entries; `touched` collects the keys changed."""
     kind, convert, entry_key = section.kind, section.convert, section.entry_key
+    keyed = section.keyed_convert
     for m in messages:
         op = m.operation
         if op == gs_pb2.OPERATION_DELETE:
@@ -465,7 +464,11 @@ def _apply_section(section: _Section, messages, entries: dict, rejected: dict, f
                                                m.revision)
             continue
         try:
-            entry = convert(m)
+            if keyed is not None:
+                key, entry = keyed(m)
+            else:
+                entry = convert(m)
+                key = entry_key(entry)
         except _Invalid as e:
             key = section.message_key(m)
             entries.pop(key, None)
@@ -473,7 +476,6 @@ def _apply_section(section: _Section, messages, entries: dict, rejected: dict, f
             if touched is not None:
                 touched.add(key)
             continue
-        key = entry_key(entry)
         entries[key] = entry
         if touched is not None:
             touched.add(key)
