@@ -136,7 +136,7 @@ class Agent:
                                                "agent is waiting for a FULL state"))
                     continue
                 try:
-                    self.state = apply_goal_state(self.state, msg)
+                    self.state = apply_goal_state(self.state, msg, consume=True)
                 except OutOfOrder as e:
                     log.warning("%s: %s; asking for a FULL state", self.host_name, e)
                     self.resync_wanted = True

@@ -341,7 +341,7 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
             was, now = old_plan.vpcs.get(vpc_id), plan.vpcs.get(vpc_id)
             if now is None or was is None or now.vni != was.vni:
                 return False
-    if state.neighbors is old_state.neighbors:
+    if state.neighbors is old_state.neighbors and not state.touched_neighbors:
         plan.fdb, plan.arp, plan.routers = old_plan.fdb, old_plan.arp, dict(old_plan.routers)
         plan.previous = weakref.ref(old_plan)
         return True
@@ -381,11 +381,12 @@ def _neighbors_from(plan: HostPlan, state: HostState, old_state: HostState,
                 by_ip = t[2][subnet_id] = t[1][subnet_id] = dict(t[1].get(subnet_id, _NO_ENTRIES))
         return by_ip
 
-    old_of, new_of = old_state.neighbors.get, state.neighbors.get
+    new_of = state.neighbors.get
     # The loop every entry of a DELTA goes through on every host: the common
-    # case (an entry added) is written out in line.
-    for key in state.touched_neighbors:
-        old, new = old_of(key), new_of(key)
+    # case (an entry added) is written out in line. The old entries are the
+    # state's record (its base's neighbors may be the same, updated, dict).
+    for key, old in state.touched_neighbors.items():
+        new = new_of(key)
         if old is new:
             continue
         if old is not None:

@@ -305,8 +305,9 @@ def _router(op=gs.OPERATION_CREATE, subnets=("sa",), revision=0) -> gs.RouterSta
                               for s in subnets])
 
 
+@pytest.mark.parametrize("consume", [False, True], ids=["copied", "in-place"])
 @pytest.mark.parametrize("seed", range(12))
-def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
+def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed, consume):
     """The cache updates neighbor tables and router plans and keeps filters
     from the previous plan; whatever sequence of DELTAs (adds, moves,
     deletes, a port's second address, an entry of an unknown VPC, VPCs added,
@@ -352,7 +353,7 @@ def test_a_plan_updated_by_deltas_equals_one_compiled_whole(seed):
             msg.routers.append(rng.choice([_router(subnets=("sa", "sb"), revision=rev),
                                            _router(subnets=("sa",), revision=rev),
                                            _router(op=DELETE)]))
-        state = apply_goal_state(state, msg)
+        state = apply_goal_state(state, msg, consume=consume)
         rev += 1
         assert _tables(cache.get(state)) == _tables(compile_plan(state))
         # The recording driver applies the changes to its entries; a fresh
@@ -431,6 +432,26 @@ def test_the_plan_cache_updates_the_plan_it_drops_in_place():
     assert plan.arp[A][""] is table and table["10.0.0.9"].port_id == "n9"
     assert plan.previous is not None and [n.port_id for _, n in plan.neighbor_changes] == ["n9"]
     assert _tables(plan) == _tables(compile_plan(after))
+
+
+def test_a_consumed_state_is_left_whole_by_a_delta_that_does_not_apply():
+    """In place, neighbors go last: a member update of a group the host does
+    not hold is refused before any neighbor of the state changes."""
+    state = base_state()
+    held = dict(state.neighbors)
+    msg = delta(5, 6, neighbors=[neighbor("n9", A, "10.0.0.9", "fa:16:3e:00:00:09", "192.168.0.4",
+                                          1001), neighbor("n1", A, "", "", "", 0, op=DELETE)])
+    msg.security_group_members.append(gs.SecurityGroupMembers(
+        operation=gs.OPERATION_UPDATE, group_id="nowhere", incremental=True,
+        added_ip_addresses=["10.0.0.5"]))
+    with pytest.raises(OutOfOrder):
+        apply_goal_state(state, msg, consume=True)
+    assert state.neighbors == held
+    del msg.security_group_members[:]
+    after = apply_goal_state(state, msg, consume=True)
+    assert after.neighbors is state.neighbors and set(after.touched_neighbors) == {
+        ("n9", "10.0.0.9"), ("n1", "10.0.0.7")}
+    assert after.touched_neighbors[("n1", "10.0.0.7")] is held[("n1", "10.0.0.7")]
 
 
 def test_member_list_updates_apply_to_the_list_held():
